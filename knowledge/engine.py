@@ -1,0 +1,142 @@
+"""The knowledge engine: load the base once, answer a question with an item, an aspect and a calibrated decision."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from knowledge.answer import compose
+from knowledge.aspects import AspectDetector
+from knowledge.encoders import Encoder, make_encoder
+from knowledge.index import Candidate, Ranking, SearchIndex, Weights, item_doc, oos_doc
+from knowledge.loader import KnowledgeBaseError, default_data_dir, load
+from knowledge.normalize import InvalidQuery, check_query
+from knowledge.schema import GuideItem, OutOfScopeGroup, SiteProfile
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Decline when the best item is weak on both signals, or when an out-of-scope group wins clearly."""
+
+    min_dense: float = 0.55
+    min_coverage: float = 0.5
+    min_score: float = 0.45
+    oos_margin: float = 0.0
+
+
+@dataclass
+class Answer:
+    item_id: str | None
+    title: str | None
+    field: str | None
+    answer: str
+    speech: str
+    score: float
+    handoff: bool
+    alternatives: list[str] = field(default_factory=list)
+    declined: str | None = None
+    """None when answered; else 'department', 'refuse', 'chitchat' or 'low_confidence'."""
+    redirect: str | None = None
+    """The out-of-scope group that matched, when the question belongs to another department."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("DAOBAN_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "daoban"
+    )
+    return Path(base)
+
+
+class KnowledgeEngine:
+    def __init__(self, items: list[GuideItem], site: SiteProfile, out_of_scope: list[OutOfScopeGroup],
+                 aspects: AspectDetector, encoder: Encoder | None, cache_dir: Path | None = None,
+                 weights: Weights | None = None, thresholds: Thresholds | None = None) -> None:
+        self.items = {i.id: i for i in items}
+        self.site = site
+        self.out_of_scope = {g.id: g for g in out_of_scope}
+        self.aspects = aspects
+        self.thresholds = thresholds or Thresholds()
+        docs = [item_doc(i) for i in items] + [oos_doc(g) for g in out_of_scope]
+        self.index = SearchIndex(docs, encoder, cache_dir=cache_dir, weights=weights)
+
+    @classmethod
+    def load(cls, data_dir: Path | None = None, encoder: str | None = None, cache_dir: Path | None = None,
+             weights: Weights | None = None, thresholds: Thresholds | None = None) -> KnowledgeEngine:
+        """Validate and index the base; raises KnowledgeBaseError listing every problem if it does not validate."""
+        root = data_dir or default_data_dir()
+        result = load(root)
+        if not result.ok or result.site is None:
+            raise KnowledgeBaseError(result.problems)
+        aspects = AspectDetector.from_file(root / "aspects.yaml")
+        spec = encoder if encoder is not None else os.environ.get("DAOBAN_ENCODER")
+        return cls(result.items, result.site, result.out_of_scope, aspects, make_encoder(spec),
+                   cache_dir=cache_dir if cache_dir is not None else default_cache_dir(),
+                   weights=weights, thresholds=thresholds)
+
+    def vocabulary(self) -> list[str]:
+        """Names, aliases and keywords: phrase hints for speech recognition."""
+        words: dict[str, None] = {}
+        for item in self.items.values():
+            for w in (item.name, *item.aliases, *item.keywords):
+                words.setdefault(w, None)
+        return list(words)
+
+    def rank(self, text: str, k: int = 10) -> Ranking:
+        return self.index.search(text, k=k)
+
+    def detect_aspect(self, normalized: str) -> str | None:
+        return self.aspects.detect(normalized)
+
+    def _decide(self, ranking: Ranking) -> tuple[Candidate | None, OutOfScopeGroup | None]:
+        """(item candidate to answer with, out-of-scope group to redirect to); both None means low confidence."""
+        items = [c for c in ranking.candidates if not c.out_of_scope]
+        oos = [c for c in ranking.candidates if c.out_of_scope]
+        best = items[0] if items else None
+        t = self.thresholds
+        if oos and (best is None or oos[0].score > best.score + t.oos_margin):
+            return None, self.out_of_scope[oos[0].id]
+        if best is None:
+            return None, None
+        confident = best.score >= t.min_score and (best.dense >= t.min_dense or ranking.coverage >= t.min_coverage)
+        return (best if confident else None), None
+
+    def ask(self, text: str, aspect: str | None = None) -> Answer:
+        """Answer one question. Raises InvalidQuery for empty, junk or over-long text."""
+        question = check_query(text)
+        ranking = self.rank(question)
+        best, group = self._decide(ranking)
+        item_ids = [c.id for c in ranking.candidates if not c.out_of_scope]
+        if best is None:
+            return self._decline(ranking, group, item_ids[:3])
+        item = self.items[best.id]
+        field_ = aspect or self.detect_aspect(ranking.query)
+        composed = compose(item, field_, self.site)
+        return Answer(item.id, item.name, field_, composed.screen, composed.speech, round(best.score, 4), False,
+                      [i for i in item_ids[1:4]])
+
+    def answer_item(self, item_id: str, aspect: str | None = None) -> Answer:
+        """Answer about a known item (a follow-up such as 那要多少钱 on the item in focus)."""
+        item = self.items[item_id]
+        composed = compose(item, aspect, self.site)
+        return Answer(item.id, item.name, aspect, composed.screen, composed.speech, 1.0, False, [])
+
+    def _decline(self, ranking: Ranking, group: OutOfScopeGroup | None, near: list[str]) -> Answer:
+        top = ranking.top
+        score = round(top.score, 4) if top else 0.0
+        if group is not None:
+            text = group.reply
+            if group.kind == "department":
+                text += f"\n如需帮助，可到{self.site.handover}。"
+            return Answer(None, None, None, text, group.reply, score, True, [], declined=group.kind, redirect=group.name)
+        text = ("抱歉，我没有找到与您的问题对应的公安办事指南。您可以换个说法再问一次，"
+                f"或到{self.site.handover}。")
+        speech = "抱歉，我没有找到对应的办事指南。您可以换个说法，或者找工作人员帮忙。"
+        return Answer(None, None, None, text, speech, score, True, near, declined="low_confidence")
+
+
+__all__ = ["Answer", "InvalidQuery", "KnowledgeBaseError", "KnowledgeEngine", "Thresholds"]

@@ -1,0 +1,167 @@
+"""Hybrid search over guide items and out-of-scope groups: BM25 on words and bigrams, pinyin BM25, dense vectors."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import bm25s
+import faiss
+import numpy as np
+
+from knowledge.encoders import Encoder
+from knowledge.normalize import normalize
+from knowledge.schema import GuideItem, OutOfScopeGroup
+from knowledge.text_features import add_vocabulary, lexical_tokens, pinyin_tokens, words
+
+
+@dataclass(frozen=True)
+class Doc:
+    """One rankable target: a guide item or an out-of-scope group."""
+
+    id: str
+    title: str
+    fields: tuple[tuple[str, int], ...]
+    """(text, repeat) pairs: a field repeated n times weighs n times in BM25."""
+    entries: tuple[str, ...]
+    """Short texts embedded one by one for the dense ranker (name, aliases, examples)."""
+    out_of_scope: bool = False
+
+
+def item_doc(item: GuideItem) -> Doc:
+    fields = [(item.name, 3), *((a, 2) for a in item.aliases), *((k, 2) for k in item.keywords),
+              *((e, 1) for e in item.examples), (item.summary, 1)]
+    entries = (item.name, *item.aliases, *item.examples, item.summary)
+    return Doc(item.id, item.name, tuple(fields), tuple(dict.fromkeys(entries)))
+
+
+def oos_doc(group: OutOfScopeGroup) -> Doc:
+    fields = [*((k, 2) for k in group.keywords), *((e, 1) for e in group.examples)]
+    return Doc(group.id, group.name, tuple(fields), tuple(dict.fromkeys(group.examples)), out_of_scope=True)
+
+
+@dataclass(frozen=True)
+class Weights:
+    lexical: float = 0.45
+    pinyin: float = 0.15
+    dense: float = 0.40
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: str
+    score: float
+    lexical: float
+    pinyin: float
+    dense: float
+    out_of_scope: bool
+
+
+@dataclass(frozen=True)
+class Ranking:
+    query: str
+    candidates: tuple[Candidate, ...]
+    coverage: float
+    """Share of the question's content words found in the best candidate's text (0..1)."""
+
+    @property
+    def top(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+
+def _bm25(corpus: list[list[str]]) -> bm25s.BM25:
+    model = bm25s.BM25(k1=1.2, b=0.6)
+    model.index(corpus, show_progress=False)
+    return model
+
+
+def _scaled(scores: np.ndarray, floor: float) -> np.ndarray:
+    top = float(scores.max()) if scores.size else 0.0
+    return scores / max(top, floor)
+
+
+class SearchIndex:
+    """Built once at start-up (seconds for 326 items); dense vectors are cached on disk by content hash."""
+
+    def __init__(self, docs: list[Doc], encoder: Encoder | None, cache_dir: Path | None = None,
+                 weights: Weights | None = None) -> None:
+        self.docs = docs
+        self.encoder = encoder
+        self.weights = weights or Weights()
+        add_vocabulary(t for d in docs for t, _ in d.fields if len(t) <= 12)
+        texts = [[normalize(t) for t, n in d.fields for _ in range(n)] for d in docs]
+        self._vocab = [set().union(*(set(words(t)) | set(t) for t in ts)) for ts in texts]
+        self._lexical = _bm25([[tok for t in ts for tok in lexical_tokens(t)] for ts in texts])
+        self._pinyin = _bm25([[tok for t in ts for tok in pinyin_tokens(t)] for ts in texts])
+        self._dense: faiss.Index | None = None
+        self._entry_doc = np.array([i for i, d in enumerate(docs) for _ in d.entries], dtype=np.int64)
+        if encoder is not None:
+            vectors = self._entry_vectors(encoder, [normalize(e) for d in docs for e in d.entries], cache_dir)
+            self._dense = faiss.IndexFlatIP(vectors.shape[1])
+            self._dense.add(vectors)
+
+    @staticmethod
+    def _entry_vectors(encoder: Encoder, entries: list[str], cache_dir: Path | None) -> np.ndarray:
+        digest = hashlib.sha256(("\n".join([encoder.name, *entries])).encode()).hexdigest()[:16]
+        path = cache_dir / f"dense-{encoder.name.replace('/', '_').replace(':', '_')}-{digest}.npy" if cache_dir else None
+        if path is not None and path.exists():
+            try:
+                cached = np.load(path)
+                if cached.shape[0] == len(entries):
+                    return np.ascontiguousarray(cached, dtype=np.float32)
+            except (OSError, ValueError):
+                pass
+        vectors = np.ascontiguousarray(encoder.encode_passages(entries), dtype=np.float32)
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
+                np.save(tmp, vectors)
+                tmp.replace(path)
+            except OSError:
+                pass
+        return vectors
+
+    def dense_scores(self, query: str) -> np.ndarray:
+        scores = np.zeros(len(self.docs), dtype=np.float32)
+        if self._dense is None or self.encoder is None:
+            return scores
+        q = np.ascontiguousarray(self.encoder.encode_queries([query]), dtype=np.float32)
+        k = min(64, self._dense.ntotal)
+        sims, idx = self._dense.search(q, k)
+        for sim, entry in zip(sims[0], idx[0], strict=True):
+            if entry < 0:
+                continue
+            doc = self._entry_doc[entry]
+            scores[doc] = max(scores[doc], sim)
+        return scores
+
+    def search(self, text: str, k: int = 10) -> Ranking:
+        query = normalize(text)
+        lex_tokens = lexical_tokens(query)
+        lex = _scaled(np.asarray(self._lexical.get_scores(lex_tokens)), 1.0) if lex_tokens else np.zeros(len(self.docs))
+        py_tokens = pinyin_tokens(query)
+        pin = _scaled(np.asarray(self._pinyin.get_scores(py_tokens)), 1.0) if py_tokens else np.zeros(len(self.docs))
+        dense = self.dense_scores(query)
+        w = self.weights
+        if self._dense is None:
+            total = (w.lexical * lex + w.pinyin * pin) / max(w.lexical + w.pinyin, 1e-9)
+        else:
+            total = w.lexical * lex + w.pinyin * pin + w.dense * dense
+        order = np.argsort(-total)[:k]
+        candidates = tuple(
+            Candidate(self.docs[i].id, float(total[i]), float(lex[i]), float(pin[i]), float(dense[i]),
+                      self.docs[i].out_of_scope)
+            for i in order
+        )
+        coverage = self._coverage(query, int(order[0])) if len(order) else 0.0
+        return Ranking(query, candidates, coverage)
+
+    def _coverage(self, query: str, doc: int) -> float:
+        content = [w for w in words(query) if len(w) > 1] or [c for c in query if c.strip()]
+        if not content:
+            return 0.0
+        vocab = self._vocab[doc]
+        return sum(1 for w in content if w in vocab or all(c in vocab for c in w)) / len(content)

@@ -1,0 +1,191 @@
+"""Load and validate the guide items and the site profile, reporting every problem with file, item id and field."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from knowledge.schema import GuideItem, OutOfScopeGroup, SiteProfile
+
+
+def default_data_dir() -> Path:
+    return Path(str(resources.files("knowledge") / "data"))
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    message: str
+    item_id: str | None = None
+    field: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}" if self.line else "")
+        who = f" [{self.item_id}]" if self.item_id else ""
+        what = f" {self.field}:" if self.field else ""
+        return f"{where}{who}{what} {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass
+class LoadResult:
+    items: list[GuideItem] = field(default_factory=list)
+    site: SiteProfile | None = None
+    out_of_scope: list[OutOfScopeGroup] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.site is not None
+
+
+class KnowledgeBaseError(Exception):
+    """The knowledge base on disk does not validate; `problems` says exactly where."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        shown = "\n".join(f"  {p}" for p in problems[:20])
+        more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
+        super().__init__(f"knowledge base has {len(problems)} error(s):\n{shown}{more}")
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that remembers the line where each mapping starts, so schema errors can point at it."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _strip_lines(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
+    if isinstance(value, list):
+        return [_strip_lines(v) for v in value]
+    return value
+
+
+def _read_yaml(path: Path, problems: list[Problem]) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
+        return None
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader derives from SafeLoader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc)
+        problems.append(Problem(str(path), f"YAML syntax error: {reason}", line=line))
+        return None
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(p) for p in loc) or "(item)"
+
+
+def _load_items(path: Path, problems: list[Problem]) -> list[GuideItem]:
+    data = _read_yaml(path, problems)
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        problems.append(Problem(str(path), "expected a list of items at the top level"))
+        return []
+    items: list[GuideItem] = []
+    for index, raw in enumerate(data):
+        if not isinstance(raw, dict):
+            problems.append(Problem(str(path), f"entry {index + 1} is not a mapping"))
+            continue
+        line = raw.get("__line__")
+        item_id = str(raw.get("id")) if raw.get("id") is not None else f"#{index + 1}"
+        try:
+            items.append(GuideItem.model_validate(_strip_lines(raw)))
+        except ValidationError as exc:
+            for err in exc.errors():
+                problems.append(Problem(str(path), err["msg"], item_id=item_id, field=_field_path(err["loc"]), line=line))
+    return items
+
+
+def load(data_dir: Path | None = None) -> LoadResult:
+    """Read every items/*.yaml and site.yaml under data_dir; never raises on bad content, collects problems."""
+    root = data_dir or default_data_dir()
+    result = LoadResult()
+    item_files = sorted((root / "items").glob("*.yaml"))
+    if not item_files:
+        result.problems.append(Problem(str(root / "items"), "no *.yaml item files found"))
+    for path in item_files:
+        result.items.extend(_load_items(path, result.problems))
+    site_path = root / "site.yaml"
+    if not site_path.exists():
+        result.problems.append(Problem(str(site_path), "site profile is missing"))
+    else:
+        raw = _read_yaml(site_path, result.problems)
+        if raw is not None:
+            try:
+                result.site = SiteProfile.model_validate(_strip_lines(raw))
+            except ValidationError as exc:
+                for err in exc.errors():
+                    result.problems.append(Problem(str(site_path), err["msg"], field=_field_path(err["loc"])))
+    oos_path = root / "out_of_scope.yaml"
+    if oos_path.exists():
+        raw = _read_yaml(oos_path, result.problems)
+        for index, entry in enumerate(raw if isinstance(raw, list) else []):
+            try:
+                result.out_of_scope.append(OutOfScopeGroup.model_validate(_strip_lines(entry)))
+            except ValidationError as exc:
+                for err in exc.errors():
+                    result.problems.append(
+                        Problem(str(oos_path), err["msg"], item_id=f"#{index + 1}", field=_field_path(err["loc"]))
+                    )
+    _check_duplicates(result)
+    _check_windows(result, str(root / "items"))
+    return result
+
+
+def _check_duplicates(result: LoadResult) -> None:
+    seen: set[str] = set()
+    for item in result.items:
+        if item.id in seen:
+            result.problems.append(Problem("items", "duplicate id", item_id=item.id, field="id"))
+        seen.add(item.id)
+
+
+def _check_windows(result: LoadResult, where: str) -> None:
+    if result.site is None:
+        return
+    known = set(result.site.windows)
+    for item in result.items:
+        for name in item.channels.windows:
+            if name not in known:
+                result.problems.append(
+                    Problem(where, f"unknown window '{name}' (site profile has: {', '.join(sorted(known))})",
+                            item_id=item.id, field="channels.windows")
+                )
+
+
+def read_catalogue(path: Path) -> dict[str, str]:
+    """Catalogue CSV → {id: name}."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return {row["id"].strip(): row["name"].strip() for row in csv.DictReader(fh)}
+
+
+def compare_with_catalogue(items: list[GuideItem], catalogue: dict[str, str]) -> tuple[list[str], list[str]]:
+    ids = {i.id for i in items}
+    missing = sorted(set(catalogue) - ids)
+    unknown = sorted(ids - set(catalogue))
+    return missing, unknown
