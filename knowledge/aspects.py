@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from pathlib import Path
 
 import yaml
 
-from knowledge.normalize import normalize
+from knowledge.normalize import normalize, to_simplified
 from knowledge.schema import ASPECTS
+
+
+def _cue(text: str) -> str | re.Pattern[str]:
+    if text.startswith("re:"):
+        return re.compile(text[3:])
+    return normalize(text)
 
 
 class AspectDetector:
@@ -15,17 +23,20 @@ class AspectDetector:
         unknown = set(cues) - set(ASPECTS)
         if unknown:
             raise ValueError(f"aspects.yaml: unknown aspect(s) {sorted(unknown)}; allowed: {', '.join(ASPECTS)}")
-        self._cues = [(aspect, [normalize(str(c)) for c in words])
-                      for aspect, words in cues.items()]
+        self._cues = [(aspect, [_cue(str(c)) for c in words]) for aspect, words in cues.items()]
 
     @classmethod
     def from_file(cls, path: Path) -> AspectDetector:
         with path.open(encoding="utf-8") as fh:
             return cls(yaml.safe_load(fh) or {})
 
-    def detect(self, normalized_question: str) -> str | None:
-        """The first aspect, in data-file order, with a cue in the question."""
+    def detect(self, question: str) -> str | None:
+        """The first aspect, in data-file order, with a cue in the question. Word cues are looked up in the
+        normalised question; patterns in the lower-cased Simplified text, which keeps the spaces English needs."""
+        compact = normalize(question)
+        spaced = to_simplified(unicodedata.normalize("NFKC", question)).lower()
         for aspect, cues in self._cues:
-            if any(cue and cue in normalized_question for cue in cues):
-                return aspect
+            for cue in cues:
+                if cue.search(spaced) if isinstance(cue, re.Pattern) else cue in compact:
+                    return aspect
         return None

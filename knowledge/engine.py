@@ -10,6 +10,7 @@ from typing import Any
 from knowledge.answer import compose
 from knowledge.aspects import AspectDetector
 from knowledge.encoders import Encoder, make_encoder
+from knowledge.english import EnglishTerms, is_english
 from knowledge.index import Candidate, Ranking, SearchIndex, Weights, item_doc, oos_doc
 from knowledge.loader import KnowledgeBaseError, default_data_dir, load
 from knowledge.normalize import InvalidQuery, check_query
@@ -20,10 +21,14 @@ from knowledge.schema import GuideItem, OutOfScopeGroup, SiteProfile
 class Thresholds:
     """Decline when the best item is weak on both signals, or when an out-of-scope group wins clearly."""
 
-    min_dense: float = 0.55
-    min_coverage: float = 0.5
-    min_score: float = 0.45
-    oos_margin: float = 0.0
+    min_dense: float = 0.45
+    min_coverage: float = 0.67
+    min_score: float = 0.5
+    oos_margin: float = -0.05
+    """Negative: an out-of-scope group that comes within this distance of the best item already wins."""
+    named_min_len: int = 3
+    """An out-of-scope keyword of at least this many characters, longer than any item phrase in the question,
+    declines the question outright."""
 
 
 @dataclass
@@ -55,7 +60,9 @@ def default_cache_dir() -> Path:
 class KnowledgeEngine:
     def __init__(self, items: list[GuideItem], site: SiteProfile, out_of_scope: list[OutOfScopeGroup],
                  aspects: AspectDetector, encoder: Encoder | None, cache_dir: Path | None = None,
-                 weights: Weights | None = None, thresholds: Thresholds | None = None) -> None:
+                 weights: Weights | None = None, thresholds: Thresholds | None = None,
+                 english: EnglishTerms | None = None) -> None:
+        self.english = english or EnglishTerms({})
         self.items = {i.id: i for i in items}
         self.site = site
         self.out_of_scope = {g.id: g for g in out_of_scope}
@@ -76,7 +83,7 @@ class KnowledgeEngine:
         spec = encoder if encoder is not None else os.environ.get("DAOBAN_ENCODER")
         return cls(result.items, result.site, result.out_of_scope, aspects, make_encoder(spec),
                    cache_dir=cache_dir if cache_dir is not None else default_cache_dir(),
-                   weights=weights, thresholds=thresholds)
+                   weights=weights, thresholds=thresholds, english=EnglishTerms.from_file(root / "en_terms.yaml"))
 
     def vocabulary(self) -> list[str]:
         """Names, aliases and keywords: phrase hints for speech recognition."""
@@ -87,10 +94,12 @@ class KnowledgeEngine:
         return list(words)
 
     def rank(self, text: str, k: int = 10) -> Ranking:
+        if is_english(text):
+            return self.index.search(self.english.expand(text), k=k, foreign=True)
         return self.index.search(text, k=k)
 
-    def detect_aspect(self, normalized: str) -> str | None:
-        return self.aspects.detect(normalized)
+    def detect_aspect(self, question: str) -> str | None:
+        return self.aspects.detect(question)
 
     def _decide(self, ranking: Ranking) -> tuple[Candidate | None, OutOfScopeGroup | None]:
         """(item candidate to answer with, out-of-scope group to redirect to); both None means low confidence."""
@@ -98,12 +107,18 @@ class KnowledgeEngine:
         oos = [c for c in ranking.candidates if c.out_of_scope]
         best = items[0] if items else None
         t = self.thresholds
+        named = ranking.named_out_of_scope
+        if named is not None and len(self._longest_keyword(named, ranking.query)) >= t.named_min_len:
+            return None, self.out_of_scope[named]
         if oos and (best is None or oos[0].score > best.score + t.oos_margin):
             return None, self.out_of_scope[oos[0].id]
         if best is None:
             return None, None
         confident = best.score >= t.min_score and (best.dense >= t.min_dense or ranking.coverage >= t.min_coverage)
         return (best if confident else None), None
+
+    def _longest_keyword(self, group_id: str, query: str) -> str:
+        return max((k for k in self.out_of_scope[group_id].keywords if k in query), key=len, default="")
 
     def ask(self, text: str, aspect: str | None = None) -> Answer:
         """Answer one question. Raises InvalidQuery for empty, junk or over-long text."""
@@ -114,7 +129,7 @@ class KnowledgeEngine:
         if best is None:
             return self._decline(ranking, group, item_ids[:3])
         item = self.items[best.id]
-        field_ = aspect or self.detect_aspect(ranking.query)
+        field_ = aspect or self.detect_aspect(question)
         composed = compose(item, field_, self.site)
         return Answer(item.id, item.name, field_, composed.screen, composed.speech, round(best.score, 4), False,
                       [i for i in item_ids[1:4]])

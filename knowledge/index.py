@@ -27,26 +27,48 @@ class Doc:
     """(text, repeat) pairs: a field repeated n times weighs n times in BM25."""
     entries: tuple[str, ...]
     """Short texts embedded one by one for the dense ranker (name, aliases, examples)."""
+    phrases: tuple[str, ...] = ()
+    """Names, aliases and keywords: found verbatim in a question, they are strong evidence."""
     out_of_scope: bool = False
+    prior: float = 0.0
+    """Small boost for everyday services (those with a self-service machine in the hall)."""
+    foreigners: bool = False
+    """A service for foreign nationals: ranked lower unless the question says it comes from one."""
 
 
 def item_doc(item: GuideItem) -> Doc:
     fields = [(item.name, 3), *((a, 2) for a in item.aliases), *((k, 2) for k in item.keywords),
               *((e, 1) for e in item.examples), (item.summary, 1)]
     entries = (item.name, *item.aliases, *item.examples, item.summary)
-    return Doc(item.id, item.name, tuple(fields), tuple(dict.fromkeys(entries)))
+    phrases = (item.name, *item.aliases, *item.keywords)
+    prior = 1.0 if item.channels.kiosk or item.flow else 0.0
+    return Doc(item.id, item.name, tuple(fields), tuple(dict.fromkeys(entries)), _phrases(phrases), prior=prior,
+               foreigners=item.name.startswith("外国人"))
 
 
 def oos_doc(group: OutOfScopeGroup) -> Doc:
     fields = [*((k, 2) for k in group.keywords), *((e, 1) for e in group.examples)]
-    return Doc(group.id, group.name, tuple(fields), tuple(dict.fromkeys(group.examples)), out_of_scope=True)
+    return Doc(group.id, group.name, tuple(fields), tuple(dict.fromkeys(group.examples)), _phrases(group.keywords),
+               out_of_scope=True)
+
+
+def _phrases(texts: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    return tuple(sorted({normalize(t) for t in texts if len(normalize(t)) >= 2}, key=len, reverse=True))
+
+
+FOREIGN_CUES = ("外国", "老外", "外籍", "国外来的", "foreign", "foreigner", "expat")
 
 
 @dataclass(frozen=True)
 class Weights:
-    lexical: float = 0.45
-    pinyin: float = 0.15
-    dense: float = 0.40
+    """Fusion weights, chosen by a grid search on the development questions (docs/retrieval.md)."""
+
+    lexical: float = 0.2
+    pinyin: float = 0.1
+    dense: float = 0.7
+    phrase: float = 0.1
+    prior: float = 0.03
+    foreigners: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -65,6 +87,9 @@ class Ranking:
     candidates: tuple[Candidate, ...]
     coverage: float
     """Share of the question's content words found in the best candidate's text (0..1)."""
+    named_out_of_scope: str | None = None
+    """An out-of-scope group whose keyword is in the question and longer than any item phrase found there
+    (医保卡 beats 补办): the question names something another department handles."""
 
     @property
     def top(self) -> Candidate | None:
@@ -95,6 +120,9 @@ class SearchIndex:
         self._vocab = [set().union(*(set(words(t)) | set(t) for t in ts)) for ts in texts]
         self._lexical = _bm25([[tok for t in ts for tok in lexical_tokens(t)] for ts in texts])
         self._pinyin = _bm25([[tok for t in ts for tok in pinyin_tokens(t)] for ts in texts])
+        self._prior = np.array([d.prior for d in docs], dtype=np.float32)
+        self._oos_mask = np.array([d.out_of_scope for d in docs], dtype=bool)
+        self._foreign = np.array([d.foreigners for d in docs], dtype=np.float32)
         self._dense: faiss.Index | None = None
         self._entry_doc = np.array([i for i, d in enumerate(docs) for _ in d.entries], dtype=np.int64)
         if encoder is not None:
@@ -138,18 +166,36 @@ class SearchIndex:
             scores[doc] = max(scores[doc], sim)
         return scores
 
-    def search(self, text: str, k: int = 10) -> Ranking:
+    def phrase_lengths(self, query: str) -> np.ndarray:
+        """Length of the longest name/alias/keyword of each doc found verbatim in the question."""
+        lengths = np.zeros(len(self.docs), dtype=np.float32)
+        for i, doc in enumerate(self.docs):
+            for phrase in doc.phrases:
+                if phrase in query:
+                    lengths[i] = len(phrase)
+                    break
+        return lengths
+
+    def search(self, text: str, k: int = 10, foreign: bool | None = None) -> Ranking:
+        """Rank every doc for `text`. `foreign`: the asker is a foreign national (None: guess from the text)."""
         query = normalize(text)
+        if foreign is None:
+            foreign = any(cue in query for cue in FOREIGN_CUES)
         lex_tokens = lexical_tokens(query)
         lex = _scaled(np.asarray(self._lexical.get_scores(lex_tokens)), 1.0) if lex_tokens else np.zeros(len(self.docs))
         py_tokens = pinyin_tokens(query)
         pin = _scaled(np.asarray(self._pinyin.get_scores(py_tokens)), 1.0) if py_tokens else np.zeros(len(self.docs))
         dense = self.dense_scores(query)
+        lengths = self.phrase_lengths(query)
+        phrase = np.minimum(lengths, 4) / 4
         w = self.weights
         if self._dense is None:
             total = (w.lexical * lex + w.pinyin * pin) / max(w.lexical + w.pinyin, 1e-9)
         else:
             total = w.lexical * lex + w.pinyin * pin + w.dense * dense
+        total = total + w.phrase * phrase + w.prior * self._prior
+        if not foreign:
+            total = total - w.foreigners * self._foreign
         order = np.argsort(-total)[:k]
         candidates = tuple(
             Candidate(self.docs[i].id, float(total[i]), float(lex[i]), float(pin[i]), float(dense[i]),
@@ -157,7 +203,10 @@ class SearchIndex:
             for i in order
         )
         coverage = self._coverage(query, int(order[0])) if len(order) else 0.0
-        return Ranking(query, candidates, coverage)
+        oos_len = np.where(self._oos_mask, lengths, 0)
+        item_len = np.where(self._oos_mask, 0, lengths)
+        named = self.docs[int(oos_len.argmax())].id if oos_len.max() > item_len.max() else None
+        return Ranking(query, candidates, coverage, named)
 
     def _coverage(self, query: str, doc: int) -> float:
         content = [w for w in words(query) if len(w) > 1] or [c for c in query if c.strip()]

@@ -58,35 +58,36 @@ class KnowledgeBaseError(Exception):
         super().__init__(f"knowledge base has {len(problems)} error(s):\n{shown}{more}")
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that remembers the line where each mapping starts, so schema errors can point at it."""
+_FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
+def _line_of(text: str, item_id: str | None) -> int | None:
+    """Line where `id: <item_id>` is written, so schema errors point at the item without a slow line-tracking parse."""
+    if not item_id:
+        return None
+    for marker in (f"id: {item_id}\n", f"id: {item_id} ", f"id: '{item_id}'", f'id: "{item_id}"'):
+        pos = text.find(marker)
+        if pos >= 0:
+            return text.count("\n", 0, pos) + 1
+    return None
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _strip_lines(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
-    if isinstance(value, list):
-        return [_strip_lines(v) for v in value]
-    return value
-
-
-def _read_yaml(path: Path, problems: list[Problem]) -> Any:
+def _read_text(path: Path, problems: list[Problem]) -> str | None:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         problems.append(Problem(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
+    except OSError as exc:
+        problems.append(Problem(str(path), f"cannot read file: {exc.strerror}"))
+    return None
+
+
+def _read_yaml(path: Path, problems: list[Problem], text: str | None = None) -> Any:
+    text = text if text is not None else _read_text(path, problems)
+    if text is None:
         return None
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader derives from SafeLoader
+        return yaml.load(text, Loader=_FastLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -100,7 +101,8 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
 
 
 def _load_items(path: Path, problems: list[Problem]) -> list[GuideItem]:
-    data = _read_yaml(path, problems)
+    text = _read_text(path, problems)
+    data = _read_yaml(path, problems, text)
     if data is None:
         return []
     if not isinstance(data, list):
@@ -111,11 +113,11 @@ def _load_items(path: Path, problems: list[Problem]) -> list[GuideItem]:
         if not isinstance(raw, dict):
             problems.append(Problem(str(path), f"entry {index + 1} is not a mapping"))
             continue
-        line = raw.get("__line__")
         item_id = str(raw.get("id")) if raw.get("id") is not None else f"#{index + 1}"
         try:
-            items.append(GuideItem.model_validate(_strip_lines(raw)))
+            items.append(GuideItem.model_validate(raw))
         except ValidationError as exc:
+            line = _line_of(text or "", item_id)
             for err in exc.errors():
                 problems.append(Problem(str(path), err["msg"], item_id=item_id, field=_field_path(err["loc"]), line=line))
     return items
@@ -137,7 +139,7 @@ def load(data_dir: Path | None = None) -> LoadResult:
         raw = _read_yaml(site_path, result.problems)
         if raw is not None:
             try:
-                result.site = SiteProfile.model_validate(_strip_lines(raw))
+                result.site = SiteProfile.model_validate(raw)
             except ValidationError as exc:
                 for err in exc.errors():
                     result.problems.append(Problem(str(site_path), err["msg"], field=_field_path(err["loc"])))
@@ -146,7 +148,7 @@ def load(data_dir: Path | None = None) -> LoadResult:
         raw = _read_yaml(oos_path, result.problems)
         for index, entry in enumerate(raw if isinstance(raw, list) else []):
             try:
-                result.out_of_scope.append(OutOfScopeGroup.model_validate(_strip_lines(entry)))
+                result.out_of_scope.append(OutOfScopeGroup.model_validate(entry))
             except ValidationError as exc:
                 for err in exc.errors():
                     result.problems.append(

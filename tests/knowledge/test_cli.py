@@ -22,7 +22,7 @@ def test_ask_json_contract() -> None:
     assert out["handoff"] is False
 
 
-@pytest.mark.parametrize("text", ["", "x" * 10_000, "\x00\x01\x02\x03"])
+@pytest.mark.parametrize("text", ["", "x" * 10_000, "\x01\x02\x03\x7f"])
 def test_ask_bad_input_gives_message_and_nonzero_exit(text: str) -> None:
     result = _daoban("ask", text)
     assert result.returncode == 2

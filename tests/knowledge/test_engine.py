@@ -72,3 +72,18 @@ def test_bad_input_raises_clear_error(engine: KnowledgeEngine) -> None:
 def test_answer_item_for_follow_up(engine: KnowledgeEngine) -> None:
     answer = engine.answer_item("HZ-006", "validity")
     assert "3个月" in answer.answer
+
+
+def test_english_question_reaches_foreigner_service(engine: KnowledgeEngine) -> None:
+    answer = engine.ask("How do I extend my visa?")
+    assert answer.item_id == "CRJ-035"
+
+
+def test_citizens_question_prefers_citizen_service(engine: KnowledgeEngine) -> None:
+    assert engine.ask("护照丢了怎么补办").item_id == "CRJ-003"
+
+
+def test_named_other_department_object_wins_over_generic_words(engine: KnowledgeEngine) -> None:
+    answer = engine.ask("社保卡丢了要补办")
+    assert answer.item_id is None and answer.declined == "department"
+    assert answer.redirect == "人力资源和社会保障部门"

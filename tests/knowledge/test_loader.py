@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.cli import main
 from knowledge.check import check
@@ -55,8 +56,8 @@ def test_schema_error_names_item_and_field(data_copy: Path) -> None:
 
 def test_duplicate_and_unknown_ids_are_reported(data_copy: Path, tmp_path: Path) -> None:
     extra = data_copy / "items" / "zz-extra.yaml"
-    first = _first_item_file(data_copy).read_text(encoding="utf-8").split("\n- id:", 1)[0]
-    extra.write_text(first, encoding="utf-8")
+    first = yaml.safe_load(_first_item_file(data_copy).read_text(encoding="utf-8"))[0]
+    extra.write_text(yaml.safe_dump([first], allow_unicode=True), encoding="utf-8")
     catalogue = tmp_path / "cat.csv"
     catalogue.write_text("id,name\nHZ-999,不存在的事项\n", encoding="utf-8")
     report = check(data_copy, catalogue)
