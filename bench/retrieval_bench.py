@@ -83,7 +83,8 @@ def main() -> int:
             configs[label] = {"encoder": f"st:{path}", "weights": None}
     rows = []
     for label, config in configs.items():
-        proc = subprocess.run([sys.executable, __file__, "--questions", str(args.questions), "--one", json.dumps(config)],
+        command = [sys.executable, __file__, "--questions", str(args.questions), "--one", json.dumps(config)]
+        proc = subprocess.run(command,
                               capture_output=True, text=True)
         if proc.returncode != 0:
             print(f"{label}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)

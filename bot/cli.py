@@ -33,11 +33,11 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from knowledge.normalize import InvalidQuery
+    from knowledge.normalize import InvalidQuery, check_query
 
-    engine = _engine(args)
     try:
-        answer = engine.ask(args.text)
+        check_query(args.text)
+        answer = _engine(args).ask(args.text)
     except InvalidQuery as exc:
         if args.json:
             _print_json({"error": str(exc)})
@@ -96,7 +96,8 @@ def _optional_commands() -> list[Registrar]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="daoban", description="导办 — offline assistant for self-service police halls")
+    parser = argparse.ArgumentParser(prog="daoban",
+                                     description="导办 — offline assistant for self-service police halls")
     sub = parser.add_subparsers(dest="command", required=True)
 
     kb = sub.add_parser("kb", help="knowledge base tools")

@@ -32,7 +32,7 @@ def _material_line(m: object) -> str:
     from knowledge.schema import Material
 
     assert isinstance(m, Material)
-    bits = [m.form]
+    bits: list[str] = [m.form]
     if m.copies:
         bits.append(f"{m.copies}份")
     if not m.required:

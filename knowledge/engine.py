@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ class Answer:
     speech: str
     score: float
     handoff: bool
-    alternatives: list[str] = field(default_factory=list)
+    alternatives: list[str] = dataclass_field(default_factory=list)
     declined: str | None = None
     """None when answered; else 'department', 'refuse', 'chitchat' or 'low_confidence'."""
     redirect: str | None = None
@@ -147,7 +148,8 @@ class KnowledgeEngine:
             text = group.reply
             if group.kind == "department":
                 text += f"\n如需帮助，可到{self.site.handover}。"
-            return Answer(None, None, None, text, group.reply, score, True, [], declined=group.kind, redirect=group.name)
+            return Answer(None, None, None, text, group.reply, score, True, [], declined=group.kind,
+                          redirect=group.name)
         text = ("抱歉，我没有找到与您的问题对应的公安办事指南。您可以换个说法再问一次，"
                 f"或到{self.site.handover}。")
         speech = "抱歉，我没有找到对应的办事指南。您可以换个说法，或者找工作人员帮忙。"

@@ -133,7 +133,8 @@ class SearchIndex:
     @staticmethod
     def _entry_vectors(encoder: Encoder, entries: list[str], cache_dir: Path | None) -> np.ndarray:
         digest = hashlib.sha256(("\n".join([encoder.name, *entries])).encode()).hexdigest()[:16]
-        path = cache_dir / f"dense-{encoder.name.replace('/', '_').replace(':', '_')}-{digest}.npy" if cache_dir else None
+        safe_name = encoder.name.replace("/", "_").replace(":", "_")
+        path = cache_dir / f"dense-{safe_name}-{digest}.npy" if cache_dir else None
         if path is not None and path.exists():
             try:
                 cached = np.load(path)

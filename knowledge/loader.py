@@ -87,7 +87,7 @@ def _read_yaml(path: Path, problems: list[Problem], text: str | None = None) -> 
     if text is None:
         return None
     try:
-        return yaml.load(text, Loader=_FastLoader)  # noqa: S506 - a SafeLoader
+        return yaml.load(text, Loader=_FastLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -119,7 +119,9 @@ def _load_items(path: Path, problems: list[Problem]) -> list[GuideItem]:
         except ValidationError as exc:
             line = _line_of(text or "", item_id)
             for err in exc.errors():
-                problems.append(Problem(str(path), err["msg"], item_id=item_id, field=_field_path(err["loc"]), line=line))
+                problems.append(
+                    Problem(str(path), err["msg"], item_id=item_id, field=_field_path(err["loc"]), line=line)
+                )
     return items
 
 

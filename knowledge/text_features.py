@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache
+from importlib import resources
 
 import jieba
 from pypinyin import Style, lazy_pinyin
 
 jieba.setLogLevel(60)
 
-STOPWORDS = frozenset(
-    "的 了 吗 呢 吧 啊 呀 嘛 么 我 你 您 他 她 我们 要 想 请问 怎么 怎么办 怎样 如何 什么 哪里 哪儿 哪 在 是 有 没有 能 能不能 可以 可不可以 "
-    "需要 去 办 办理 一下 一个 这个 那个 就 还 也 都 和 跟 给 让 被 把 吗 多少 多久 几 个 现在 已经 应该 得 该 会 不 没 "
-    "这 那 里 上 下 时候 谁 为什么 咋 咋办 弄 搞 问 问问 请 帮 帮我 一 二 下来".split()
-)
+def _load_stopwords() -> frozenset[str]:
+    text = (resources.files("knowledge") / "data" / "stopwords.txt").read_text(encoding="utf-8")
+    return frozenset(w for line in text.splitlines() if (w := line.strip()) and not w.startswith("#"))
+
+
+STOPWORDS = _load_stopwords()
 
 
 def add_vocabulary(words: Iterable[str]) -> None:

@@ -46,7 +46,8 @@ def test_schema_error_names_item_and_field(data_copy: Path) -> None:
     path = _first_item_file(data_copy)
     text = path.read_text(encoding="utf-8")
     first_id = text.split("id: ", 1)[1].split("\n", 1)[0].strip()
-    broken = text.replace("  verified: true", "  verified: maybe", 1).replace("  verified: false", "  verified: maybe", 1)
+    broken = text.replace("  verified: true", "  verified: maybe", 1)
+    broken = broken.replace("  verified: false", "  verified: maybe", 1)
     path.write_text(broken, encoding="utf-8")
     problems = load(data_copy).problems
     assert problems, "a non-boolean verified flag must be reported"
