@@ -1,0 +1,128 @@
+"""The one entry point for every channel: a line of text or a client event in, a Reply out."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import secrets
+from typing import Any
+
+from bot.commands import Commands
+from bot.config import AssistantConfig
+from bot.dialogue import Dialogue, Turn, new_state
+from bot.english import English
+from bot.flow.loader import FlowSet, load_flows
+from bot.flow.runner import FlowRunner
+from bot.followup import FollowUpCues, FollowUps
+from bot.l10n import Messages
+from bot.lang import DEFAULT, canonical
+from bot.paths import data_dir, package_data
+from bot.privacy import mask_pii, session_hash
+from bot.reply import Reply
+from bot.sealing import Sealer
+from bot.session_store import MemoryStore, SessionStore
+from bot.simulator import Simulator
+from bot.transcript import Transcript
+from bot.unanswered import UnansweredLog
+from knowledge.engine import KnowledgeEngine
+
+log = logging.getLogger("daoban.dialogue")
+_SESSION_ID = re.compile(r"^[A-Za-z0-9_.:\-]{1,128}$")
+
+
+class FlowError(ValueError):
+    """The flow files do not validate; the message lists every problem."""
+
+    def __init__(self, flows: FlowSet) -> None:
+        super().__init__("flow files have errors:\n" + "\n".join(str(p) for p in flows.errors))
+        self.flows = flows
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def _sealer(config: AssistantConfig, store: SessionStore) -> Sealer:
+    if config.session_key:
+        return Sealer(config.session_key)
+    env = os.environ.get("DAOBAN_SESSION_KEY")
+    if env:
+        return Sealer(env.encode())
+    if isinstance(store, MemoryStore):
+        return Sealer.random()
+    return Sealer.from_file(data_dir() / "session.key")
+
+
+class Assistant:
+    def __init__(self, engine: KnowledgeEngine | None = None, store: SessionStore | None = None,
+                 config: AssistantConfig | None = None) -> None:
+        self.engine = engine if engine is not None else KnowledgeEngine.load()
+        self.store: SessionStore = store if store is not None else MemoryStore()
+        self.config = config or AssistantConfig()
+        flows = load_flows(self.config.flows_dir)
+        if not flows.ok:
+            raise FlowError(flows)
+        self.flows = flows.flows
+        data = package_data()
+        messages = Messages.load(data / "messages.yaml")
+        commands = Commands.load(data / "commands.yaml")
+        english = English.load(data)
+        self.simulator = Simulator()
+        runner = FlowRunner(self.flows, messages, commands, _sealer(self.config, self.store),
+                            builtins={"site_name": self.engine.site.name, "duty_phone": self.engine.site.duty_phone,
+                                      "handover": self.engine.site.handover,
+                                      "self_service_hours": self.engine.site.self_service_hours})
+        self.unanswered = UnansweredLog(self.config.unanswered_path)
+        self.transcript = Transcript(self.config.transcript_path) if self.config.transcript_path else None
+        followups = FollowUps(FollowUpCues.load(), self.engine.vocabulary())
+        self.dialogue = Dialogue(self.engine, runner, messages, commands, followups, english, self.unanswered,
+                                 self.config, self.simulator, self.config.backend or self.simulator)
+
+    def handle(self, session_id: str | None, text: str | None = None, event: dict[str, Any] | None = None,
+               lang: str | None = None, channel: str = "web") -> Reply:
+        """One turn. A missing or unknown session id starts a new session (the Reply carries its id)."""
+        channel = channel if isinstance(channel, str) and channel else "web"
+        known = isinstance(session_id, str) and bool(_SESSION_ID.match(session_id)) and \
+            self.store.get(session_id) is not None
+        sid = session_id if known and isinstance(session_id, str) else new_session_id()
+        with self.store.lock(sid):
+            state = self.store.get(sid)
+            restarted = state is None and bool(session_id)
+            if state is None:
+                state = new_state(sid, channel, canonical(lang) or self.config.default_lang or DEFAULT)
+            before = dict(state)
+            turn = Turn(state=state, reply=Reply(session_id=sid, lang=str(state["lang"])), channel=channel,
+                        simulate=channel in self.config.simulate)
+            try:
+                self.dialogue.run(turn, text, event if isinstance(event, dict) else None, lang, restarted)
+            except Exception:
+                log.exception("turn failed for session %s", session_hash(sid))
+                state.clear()
+                state.update(before)
+                turn.reply = Reply(session_id=sid, lang=str(state.get("lang", DEFAULT)))
+                turn.reply.messages.append(self.dialogue.msg.message("error", turn.reply.lang))
+            if turn.wipe:
+                self.store.delete(sid)
+            else:
+                self.store.put(sid, state, self.config.ttl_for(channel))
+        self._record(sid, channel, text, event, turn)
+        return turn.reply
+
+    def _record(self, sid: str, channel: str, text: str | None, event: dict[str, Any] | None, turn: Turn) -> None:
+        if self.transcript is not None:
+            self.transcript.write(sid, channel, text if isinstance(text, str) else None,
+                                  event if isinstance(event, dict) else None, turn.expected, turn.reply)
+        if log.isEnabledFor(logging.DEBUG):
+            shown = "[" + turn.expected + "]" if turn.expected in ("id_number", "phone", "plate", "digits6") else \
+                mask_pii(text[:200]) if isinstance(text, str) else None
+            log.debug("session %s %s in=%r flow=%s step=%s item=%s handoff=%s", session_hash(sid), channel, shown,
+                      turn.reply.flow, turn.reply.step, turn.reply.item_id, turn.reply.handoff)
+
+    def end_session(self, session_id: str) -> None:
+        """Wipe a session now (a kiosk's 'finish' button, a robot walking away)."""
+        with self.store.lock(session_id):
+            self.store.delete(session_id)
+
+
+__all__ = ["Assistant", "AssistantConfig", "FlowError", "Reply"]

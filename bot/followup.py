@@ -1,0 +1,106 @@
+"""Follow-ups on the item in focus ("那要多少钱？") and switches to another item ("不是这个，我问的是换领")."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.paths import package_data
+from knowledge.loader import default_data_dir
+from knowledge.normalize import normalize
+
+
+@dataclass(frozen=True)
+class FollowUpCues:
+    max_chars: int
+    fillers: tuple[str, ...]
+    aspect_cues: tuple[tuple[str, tuple[str, ...]], ...]
+    switch_cues: tuple[str, ...]
+    about_other: tuple[re.Pattern[str], ...]
+
+    @classmethod
+    def load(cls, path: Path | None = None, aspects_path: Path | None = None) -> FollowUpCues:
+        with (path or package_data() / "followup.yaml").open(encoding="utf-8") as fh:
+            data: dict[str, Any] = yaml.safe_load(fh) or {}
+        with (aspects_path or default_data_dir() / "aspects.yaml").open(encoding="utf-8") as fh:
+            aspects: dict[str, list[str]] = yaml.safe_load(fh) or {}
+        merged: dict[str, list[str]] = {k: [str(w) for w in v] for k, v in aspects.items()}
+        for aspect, words in (data.get("extra_cues") or {}).items():
+            merged.setdefault(aspect, []).extend(str(w) for w in words)
+        return cls(
+            max_chars=int(data.get("max_chars", 16)),
+            fillers=_longest_first(data.get("fillers", [])),
+            aspect_cues=tuple((a, _longest_first(ws)) for a, ws in merged.items()),
+            switch_cues=_longest_first(data.get("switch_cues", [])),
+            about_other=tuple(re.compile(p, re.IGNORECASE) for p in data.get("about_other", [])),
+        )
+
+
+def _longest_first(words: Iterable[Any]) -> tuple[str, ...]:
+    normed = {normalize(str(w)) for w in words if str(w).strip()}
+    return tuple(sorted((w for w in normed if w), key=len, reverse=True))
+
+
+class FollowUps:
+    def __init__(self, cues: FollowUpCues, vocabulary: Iterable[str]) -> None:
+        self.cues = cues
+        self.vocabulary = {v for v in (normalize(w) for w in vocabulary if w.strip()) if len(v) >= 2}
+        self._all_cues = _longest_first(c for _, words in cues.aspect_cues for c in words)
+
+    def aspect(self, normalized: str) -> str | None:
+        for aspect, words in self.cues.aspect_cues:
+            if any(w in normalized for w in words):
+                return aspect
+        return None
+
+    def residue(self, normalized: str) -> str:
+        """What is left once aspect cues and fillers are taken out."""
+        rest = normalized
+        for cue in self._all_cues:
+            rest = rest.replace(cue, "")
+        for filler in self.cues.fillers:
+            rest = rest.replace(filler, "")
+        return rest
+
+    def names_item(self, text: str) -> bool:
+        """True when some item name, alias or keyword appears in the text."""
+        n = len(text)
+        return any(text[i:j] in self.vocabulary for i in range(n) for j in range(i + 2, min(n, i + 12) + 1))
+
+    def aspect_followup(self, normalized: str) -> str | None:
+        """The aspect asked, when the question is a follow-up on the item in focus; else None."""
+        if not normalized or len(normalized) > self.cues.max_chars:
+            return None
+        aspect = self.aspect(normalized)
+        if aspect is None:
+            return None
+        rest = self.residue(normalized)
+        if len(rest) > 4 or self.names_item(rest):
+            return None
+        return aspect
+
+    def switch(self, normalized: str) -> str | None:
+        """The rest of '不是这个，我问的是X' (X), '' when only '不是这个' was said, None when no switch."""
+        for cue in self.cues.switch_cues:
+            if cue in normalized:
+                rest = normalized.replace(cue, "", 1)
+                for filler in ("我问的是", "我说的是", "是", "而是", "我要", "我想", "问"):
+                    rest = rest.removeprefix(filler)
+                return rest
+        return None
+
+    def about_other(self, text: str) -> str | None:
+        """'那护照呢？' → '护照' (ask the aspect in focus about another item)."""
+        stripped = re.sub(r"[\s？?。！!，,]+$", "", text.strip())
+        for pattern in self.cues.about_other:
+            m = pattern.match(stripped)
+            if m and m.group(1).strip():
+                subject = normalize(m.group(1))
+                if subject and self.names_item(subject):
+                    return subject
+        return None

@@ -1,0 +1,89 @@
+"""Mask personal data (ID numbers, mobile numbers, plates) before any text is logged, stored or exported."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+_NUMERAL = "0-9０-９零〇洞幺一二两三四五六七八九"
+_RUN = re.compile(rf"[{_NUMERAL}](?:[{_NUMERAL}Xx叉 \-]|(?<=[{_NUMERAL}])\s){{9,}}[{_NUMERAL}Xx叉]?")
+_TO_DIGIT = str.maketrans("０１２３４５６７８９零〇洞幺一二两三四五六七八九叉x", "0123456789" "00011223456789" "XX")
+_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+_PLATE = re.compile(rf"([{_PROVINCES}])\s?([A-HJ-NP-Za-hj-np-z])[\s·•]?([A-HJ-NP-Za-hj-np-z0-9]{{4,5}})"
+                    rf"([A-HJ-NP-Za-hj-np-z0-9学警港澳挂领试超])(?![A-Za-z0-9])")
+
+
+def _digits(run: str) -> str:
+    return re.sub(r"[\s\-]", "", run).translate(_TO_DIGIT)
+
+
+def mask_id_number(value: str) -> str:
+    """1101**********002X: the region's first four and the last four stay readable."""
+    v = _digits(value).upper()
+    if len(v) < 9:
+        return "*" * len(v)
+    return v[:4] + "*" * (len(v) - 8) + v[-4:]
+
+
+def mask_mobile(value: str) -> str:
+    v = _digits(value)
+    if len(v) < 8:
+        return "*" * len(v)
+    return v[:3] + "*" * (len(v) - 7) + v[-4:]
+
+
+def mask_plate(value: str) -> str:
+    v = value.replace(" ", "").replace("·", "").upper()
+    if len(v) < 4:
+        return "*" * len(v)
+    return v[:2] + "*" * (len(v) - 3) + v[-1]
+
+
+def mask_tail(value: str) -> str:
+    return "*" * len(value)
+
+
+def _mask_number(run: str, split: bool = True) -> str:
+    digits = _digits(run).upper()
+    if not re.fullmatch(r"\d+X?", digits) or len(digits) < 11:
+        return run
+    if len(digits) in (15, 18):
+        return mask_id_number(digits)
+    if len(digits) == 11 and digits.startswith("1"):
+        return mask_mobile(digits)
+    parts = re.split(r"(\s+)", run)
+    if split and len(parts) > 1:
+        masked = "".join(_mask_number(p, split=False) for p in parts)
+        if masked != run:
+            return masked
+    return digits[:2] + "*" * (len(digits) - 4) + digits[-2:]
+
+
+def _mask_run(match: re.Match[str]) -> str:
+    return _mask_number(match.group(0))
+
+
+def mask_pii(text: str) -> str:
+    """Mask ID numbers (1101**********002X), mobiles (138****5678), plates (粤B****2) and any other long number."""
+    if not text:
+        return text
+    masked = _RUN.sub(_mask_run, text)
+    return _PLATE.sub(lambda m: mask_plate(m.group(0)), masked)
+
+
+def mask_value(kind: str, value: str) -> str:
+    """Mask one slot value of a known kind (id_number, phone, plate, digits6)."""
+    if kind == "id_number":
+        return mask_id_number(value)
+    if kind == "phone":
+        return mask_mobile(value)
+    if kind == "plate":
+        return mask_plate(value)
+    if kind == "digits6":
+        return mask_tail(value)
+    return mask_pii(value)
+
+
+def session_hash(session_id: str) -> str:
+    """A stable pseudonym for a session in logs, not reversible to the id a client holds."""
+    return hashlib.sha256(("daoban:" + session_id).encode()).hexdigest()[:12]

@@ -1,0 +1,206 @@
+"""Slot validators: each returns the clean value or a precise error in Chinese and English, never raises."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.numerals import chinese_numbers, spoken_to_digits
+from knowledge.normalize import to_simplified
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+PROVINCE_CODES = frozenset({11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
+                            50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83, 91})
+PLATE_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+PLATE_SUFFIXES = "学警港澳挂领试超使"
+MOBILE_PREFIXES = frozenset("3456789")
+
+
+@dataclass(frozen=True)
+class Validation:
+    ok: bool
+    value: str | None = None
+    error: str | None = None
+    error_en: str | None = None
+    found: bool = True
+    """False when the text holds nothing that looks like this kind of value (so it may be a question instead)."""
+    note: str | None = None
+    note_en: str | None = None
+
+    def message(self, lang: str) -> str | None:
+        return self.error_en if lang == "en" else self.error
+
+    def remark(self, lang: str) -> str | None:
+        return self.note_en if lang == "en" else self.note
+
+
+def _ok(value: str, note: str | None = None, note_en: str | None = None) -> Validation:
+    return Validation(True, value, note=note, note_en=note_en)
+
+
+def _bad(zh: str, en: str) -> Validation:
+    return Validation(False, error=zh, error_en=en)
+
+
+NOT_FOUND = Validation(False, found=False)
+
+
+def id_check_digit(first17: str) -> str:
+    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
+
+
+def _longest(pattern: str, text: str) -> str | None:
+    runs = re.findall(pattern, text)
+    return max(runs, key=len) if runs else None
+
+
+def validate_id_number(text: str, today: dt.date | None = None) -> Validation:
+    """GB 11643-1999: 18 characters, a real region and birth date, the ISO 7064 MOD 11-2 check digit (0-9 or X)."""
+    run = _longest(r"[0-9Xx]+", spoken_to_digits(text))
+    if run is None or sum(c.isdigit() for c in run) < 4:
+        return NOT_FOUND
+    value = run.upper()
+    if len(value) == 15 and value.isdigit():
+        return _bad("这是15位的旧身份证号码，请输入现在使用的18位号码。",
+                    "That is an old 15-digit number. Please enter the current 18-character ID number.")
+    if len(value) != 18:
+        return _bad(f"身份证号码应为18位，您输入了{len(value)}位，请核对后重新输入。",
+                    f"An ID number has 18 characters; you entered {len(value)}. Please check and try again.")
+    if "X" in value[:17]:
+        return _bad("只有最后一位可以是X，前17位都应是数字。",
+                    "Only the last character may be X; the first 17 must be digits.")
+    if int(value[:2]) not in PROVINCE_CODES:
+        return _bad(f"前两位“{value[:2]}”不是有效的省份代码，请核对。",
+                    f"The first two digits ({value[:2]}) are not a valid province code.")
+    birth = value[6:14]
+    try:
+        born = dt.date(int(birth[:4]), int(birth[4:6]), int(birth[6:]))
+    except ValueError:
+        return _bad(f"第7到14位是出生日期，“{birth}”不是有效的日期，请核对。",
+                    f"Characters 7-14 are the birth date and {birth} is not a valid date.")
+    if born.year < 1900 or born > (today or dt.date.today()):
+        return _bad(f"出生日期“{birth}”不在合理范围内，请核对。",
+                    f"The birth date {birth} is out of range. Please check.")
+    if id_check_digit(value[:17]) != value[17]:
+        return _bad("号码校验不通过，可能有一位输错了，请逐位核对后重新输入。",
+                    "The number does not pass the check-digit test; one character is probably wrong.")
+    return _ok(value)
+
+
+def validate_mobile(text: str) -> Validation:
+    digits = spoken_to_digits(text)
+    digits = re.sub(r"^(?:\+?86|0086)(?=1\d{10}\b)", "", digits.strip())
+    run = _longest(r"\d+", digits)
+    if run is None or len(run) < 5:
+        return NOT_FOUND
+    if run.startswith("86") and len(run) == 13:
+        run = run[2:]
+    if len(run) != 11:
+        return _bad(f"手机号码应为11位，您输入了{len(run)}位，请重新输入。",
+                    f"A mobile number has 11 digits; you entered {len(run)}.")
+    if run[0] != "1" or run[1] not in MOBILE_PREFIXES:
+        return _bad("手机号码应以13到19开头，请核对。", "A mainland mobile number starts with 13-19.")
+    return _ok(run)
+
+
+def validate_plate(text: str) -> Validation:
+    """Province abbreviation + issuing letter + 5 characters (7 in all), or 6 for new-energy plates (8 in all)."""
+    cleaned = spoken_to_digits(to_simplified(text)).upper()
+    cleaned = re.sub(r"[\s·•\-.]", "", cleaned)
+    match = re.search(rf"[{PLATE_PROVINCES}][A-Z0-9{PLATE_SUFFIXES}]+", cleaned)
+    if match is None:
+        run = _longest(r"[A-Z0-9]{5,}", cleaned)
+        if run is None:
+            return NOT_FOUND
+        return _bad("车牌号码第一个字应是省份简称，例如粤、京、沪，请带上省份简称重新输入。",
+                    "A plate starts with the Chinese province abbreviation, e.g. 粤B12345.")
+    plate = match.group(0)
+    letter = plate[1] if len(plate) > 1 else ""
+    if not ("A" <= letter <= "Z") or letter in "IO":
+        return _bad("车牌第二位应是发牌机关代号字母（A到Z，不含I和O）。",
+                    "The second character must be the issuing-office letter (A-Z, no I or O).")
+    if len(plate) not in (7, 8):
+        return _bad(f"车牌号码应为7位（新能源车8位），您输入了{len(plate)}位，请核对。",
+                    f"A plate has 7 characters (8 for new-energy vehicles); you entered {len(plate)}.")
+    serial = plate[2:]
+    if "I" in serial or "O" in serial:
+        return _bad("车牌号码中不使用字母I和O，可能是数字1和0，请核对。",
+                    "Plates do not use the letters I and O; perhaps you meant 1 and 0.")
+    if len(plate) == 8:
+        if not (serial[0] in "DF" or serial[-1] in "DF"):
+            return _bad("8位的新能源车牌，第三位或最后一位应是字母D或F，请核对。",
+                        "On an 8-character new-energy plate the third or last character is D or F.")
+        if not serial.isalnum() or not serial.isascii():
+            return _bad("新能源车牌后6位应是字母或数字。", "The last six characters must be letters or digits.")
+        return _ok(plate)
+    body, last = serial[:4], serial[4]
+    if not (body.isascii() and body.isalnum()) or not ((last.isascii() and last.isalnum()) or last in PLATE_SUFFIXES):
+        return _bad("车牌后5位应是字母或数字（教练车、警车等最后一位可为汉字）。",
+                    "The last five characters must be letters or digits.")
+    return _ok(plate)
+
+
+def validate_digits6(text: str) -> Validation:
+    """The last six characters of a document number (vehicle licence, VIN, engine number)."""
+    cleaned = spoken_to_digits(text).upper()
+    run = _longest(r"[A-Z0-9]+", re.sub(r"[\s\-]", "", cleaned))
+    if run is None or not re.search(r"\d", run):
+        return NOT_FOUND
+    if len(run) < 6:
+        return _bad(f"需要输入后6位，您输入了{len(run)}位，请补全。",
+                    f"Six characters are needed; you entered {len(run)}.")
+    if len(run) > 6:
+        return _ok(run[-6:], note=f"您输入了{len(run)}位，已取最后6位“{run[-6:]}”。",
+                   note_en=f"You entered {len(run)} characters; the last six ({run[-6:]}) are used.")
+    return _ok(run)
+
+
+_RELATIVE = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "today": 0, "tomorrow": 1}
+_YMD = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+_COMPACT = re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)")
+_MD = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})")
+
+
+def validate_date(text: str, today: dt.date | None = None) -> Validation:
+    """2026-03-07, 2026/3/7, 20260307, 2026年3月7日, 三月七号, 明天; a month and day alone means this year."""
+    today = today or dt.date.today()
+    low = to_simplified(text).strip().lower()
+    for word, days in _RELATIVE.items():
+        if word in low:
+            return _ok((today + dt.timedelta(days=days)).isoformat())
+    converted = chinese_numbers(low)
+    parts: tuple[int, int, int] | None = None
+    if (m := _YMD.search(converted)) or (m := _COMPACT.search(converted)):
+        parts = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    elif m := _MD.search(converted):
+        parts = today.year, int(m.group(1)), int(m.group(2))
+    if parts is None:
+        return NOT_FOUND
+    try:
+        return _ok(dt.date(*parts).isoformat())
+    except ValueError:
+        y, mo, d = parts
+        return _bad(f"{y}年{mo}月{d}日不是有效的日期，请核对。", f"{y}-{mo:02d}-{d:02d} is not a valid date.")
+
+
+def validate_text(text: str) -> Validation:
+    value = text.strip()
+    return _ok(value) if value else NOT_FOUND
+
+
+VALIDATORS: dict[str, Callable[[str], Validation]] = {
+    "id_number": validate_id_number,
+    "phone": validate_mobile,
+    "plate": validate_plate,
+    "digits6": validate_digits6,
+    "date": validate_date,
+    "text": validate_text,
+}
+SENSITIVE = frozenset({"id_number", "phone", "plate", "digits6"})
+
+
+def validate(kind: str, text: str) -> Validation:
+    return VALIDATORS[kind](text)
