@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from bot.paths import package_data
+from knowledge.aspects import AspectDetector
 from knowledge.loader import default_data_dir
 from knowledge.normalize import normalize
 
@@ -20,6 +21,7 @@ class FollowUpCues:
     max_chars: int
     fillers: tuple[str, ...]
     aspect_cues: tuple[tuple[str, tuple[str, ...]], ...]
+    detector: AspectDetector
     switch_cues: tuple[str, ...]
     about_other: tuple[re.Pattern[str], ...]
 
@@ -35,7 +37,9 @@ class FollowUpCues:
         return cls(
             max_chars=int(data.get("max_chars", 16)),
             fillers=_longest_first(data.get("fillers", [])),
-            aspect_cues=tuple((a, _longest_first(ws)) for a, ws in merged.items()),
+            aspect_cues=tuple((a, _longest_first(w for w in ws if not w.startswith("re:")))
+                              for a, ws in merged.items()),
+            detector=AspectDetector(merged),
             switch_cues=_longest_first(data.get("switch_cues", [])),
             about_other=tuple(re.compile(p, re.IGNORECASE) for p in data.get("about_other", [])),
         )
@@ -53,10 +57,7 @@ class FollowUps:
         self._all_cues = _longest_first(c for _, words in cues.aspect_cues for c in words)
 
     def aspect(self, normalized: str) -> str | None:
-        for aspect, words in self.cues.aspect_cues:
-            if any(w in normalized for w in words):
-                return aspect
-        return None
+        return self.cues.detector.detect(normalized)
 
     def residue(self, normalized: str) -> str:
         """What is left once aspect cues and fillers are taken out."""
