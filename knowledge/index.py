@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar, cast
 
 import bm25s
 import faiss
@@ -56,6 +59,7 @@ def _phrases(texts: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return tuple(sorted({normalize(t) for t in texts if len(normalize(t)) >= 2}, key=len, reverse=True))
 
 
+T = TypeVar("T")
 FOREIGN_CUES = ("外国", "老外", "外籍", "国外来的", "foreign", "foreigner", "expat")
 
 
@@ -107,6 +111,58 @@ def _scaled(scores: np.ndarray, floor: float) -> np.ndarray:
     return scores / max(top, floor)
 
 
+TOKENIZER_VERSION = "1"
+
+
+def _corpus_key(docs: list[Doc]) -> str:
+    h = hashlib.sha256(TOKENIZER_VERSION.encode())
+    for d in docs:
+        h.update(d.id.encode())
+        for text, n in d.fields:
+            h.update(f"{n}\x1f{text}\x1e".encode())
+    return h.hexdigest()[:16]
+
+
+def _tokenize(docs: list[Doc]) -> dict[str, list[list[str]]]:
+    """Lexical and pinyin token lists per doc (a field repeated n times weighs n times) and each doc's vocabulary."""
+    lexical, pinyin, vocab = [], [], []
+    for d in docs:
+        lex_doc: list[str] = []
+        pin_doc: list[str] = []
+        seen: set[str] = set()
+        for text, n in d.fields:
+            norm = normalize(text)
+            lex_doc += lexical_tokens(norm) * n
+            pin_doc += pinyin_tokens(norm) * n
+            seen |= set(words(norm)) | set(norm)
+        lexical.append(lex_doc)
+        pinyin.append(pin_doc)
+        vocab.append(sorted(seen))
+    return {"lexical": lexical, "pinyin": pinyin, "vocab": vocab}
+
+
+def _cached(cache_dir: Path | None, kind: str, key: str, build: Callable[[], T]) -> T:
+    """Build once and keep the result as a pickle under cache_dir, named by content hash."""
+    path = cache_dir / f"{kind}-{key}.pkl" if cache_dir else None
+    if path is not None and path.exists():
+        try:
+            with path.open("rb") as fh:
+                return cast(T, pickle.load(fh))
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+            pass
+    value = build()
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("wb") as fh:
+                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.replace(path)
+        except OSError:
+            pass
+    return value
+
+
 class SearchIndex:
     """Built once at start-up (seconds for 326 items); dense vectors are cached on disk by content hash."""
 
@@ -116,10 +172,10 @@ class SearchIndex:
         self.encoder = encoder
         self.weights = weights or Weights()
         add_vocabulary(t for d in docs for t, _ in d.fields if len(t) <= 12)
-        texts = [[normalize(t) for t, n in d.fields for _ in range(n)] for d in docs]
-        self._vocab = [set().union(*(set(words(t)) | set(t) for t in ts)) for ts in texts]
-        self._lexical = _bm25([[tok for t in ts for tok in lexical_tokens(t)] for ts in texts])
-        self._pinyin = _bm25([[tok for t in ts for tok in pinyin_tokens(t)] for ts in texts])
+        corpora = _cached(cache_dir, "tokens", _corpus_key(docs), lambda: _tokenize(docs))
+        self._vocab = [set(v) for v in corpora["vocab"]]
+        self._lexical = _bm25(corpora["lexical"])
+        self._pinyin = _bm25(corpora["pinyin"])
         self._prior = np.array([d.prior for d in docs], dtype=np.float32)
         self._oos_mask = np.array([d.out_of_scope for d in docs], dtype=bool)
         self._foreign = np.array([d.foreigners for d in docs], dtype=np.float32)
