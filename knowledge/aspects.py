@@ -11,6 +11,9 @@ import yaml
 from knowledge.normalize import normalize, to_simplified
 from knowledge.schema import ASPECTS
 
+STRIPPABLE = frozenset({"fee", "materials", "time_limit", "validity", "hours", "location", "online", "progress"})
+"""Aspects whose cue words say nothing about which item is meant; conditions and steps cues are ordinary verbs."""
+
 
 def _cue(text: str) -> str | re.Pattern[str]:
     if text.startswith("re:"):
@@ -24,11 +27,24 @@ class AspectDetector:
         if unknown:
             raise ValueError(f"aspects.yaml: unknown aspect(s) {sorted(unknown)}; allowed: {', '.join(ASPECTS)}")
         self._cues = [(aspect, [_cue(str(c)) for c in words]) for aspect, words in cues.items()]
+        plain = {c for a, cs in self._cues if a in STRIPPABLE for c in cs if isinstance(c, str) and c}
+        self._plain_longest_first = sorted(plain, key=len, reverse=True)
 
     @classmethod
     def from_file(cls, path: Path) -> AspectDetector:
         with path.open(encoding="utf-8") as fh:
             return cls(yaml.safe_load(fh) or {})
+
+    def protect(self, phrases: set[str]) -> None:
+        """Never strip a cue that is also an item's own name, alias or keyword (晚上 for the 24-hour area)."""
+        self._plain_longest_first = [c for c in self._plain_longest_first if c not in phrases]
+
+    def strip(self, question: str) -> str:
+        """The normalised question without its aspect cues (护照多少钱 → 护照): what names the item, left to rank."""
+        rest = normalize(question)
+        for cue in self._plain_longest_first:
+            rest = rest.replace(cue, "")
+        return rest if len(rest) >= 2 else normalize(question)
 
     def detect(self, question: str) -> str | None:
         """The first aspect, in data-file order, with a cue in the question. Word cues are looked up in the

@@ -71,6 +71,7 @@ class KnowledgeEngine:
         self.thresholds = thresholds or Thresholds()
         docs = [item_doc(i) for i in items] + [oos_doc(g) for g in out_of_scope]
         self.index = SearchIndex(docs, encoder, cache_dir=cache_dir, weights=weights)
+        self.aspects.protect({p for d in docs if not d.out_of_scope for p in d.phrases})
 
     @classmethod
     def load(cls, data_dir: Path | None = None, encoder: str | None = None, cache_dir: Path | None = None,
@@ -97,7 +98,8 @@ class KnowledgeEngine:
     def rank(self, text: str, k: int = 10) -> Ranking:
         if is_english(text):
             return self.index.search(self.english.expand(text), k=k, foreign=True)
-        return self.index.search(text, k=k)
+        core = self.aspects.strip(text)
+        return self.index.search(core if self.index.names_an_item(core) else text, k=k)
 
     def detect_aspect(self, question: str) -> str | None:
         return self.aspects.detect(question)

@@ -233,6 +233,10 @@ class SearchIndex:
                     break
         return lengths
 
+    def names_an_item(self, normalized: str) -> bool:
+        """True when some item's name, alias or keyword appears verbatim in the text."""
+        return bool((np.where(self._oos_mask, 0, self.phrase_lengths(normalized)) > 0).any())
+
     def search(self, text: str, k: int = 10, foreign: bool | None = None) -> Ranking:
         """Rank every doc for `text`. `foreign`: the asker is a foreign national (None: guess from the text)."""
         query = normalize(text)
