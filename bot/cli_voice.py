@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import sys
+
+
+def _missing_extras(exc: ImportError) -> int:
+    print(f"daoban voice: the voice extras are not installed ({exc.name}); run: pip install -e '.[voice]'",
+          file=sys.stderr)
+    return 2
 
 
 def cmd_voice(args: argparse.Namespace) -> int:
     try:
         from voice.cli import run
     except ImportError as exc:
-        print(f"daoban voice: the voice extras are not installed ({exc.name}); run: pip install -e '.[voice]'")
-        return 2
+        return _missing_extras(exc)
     from bot.assistant import Assistant
 
-    return run(args, Assistant())
+    try:
+        return run(args, Assistant())
+    except ImportError as exc:
+        return _missing_extras(exc)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
