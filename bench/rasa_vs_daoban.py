@@ -656,9 +656,10 @@ def render(results: dict[str, Any]) -> str:
                          f"{_fmt(s['train_peak_rss_mb'])} | {fl.get('completed', '–')}/{fl.get('flows', '–')} | "
                          f"{fl.get('bad_id_rejected', '–')} |")
     lines += ["", "## Rasa's fallback threshold", "",
-              "The export uses Rasa's default FallbackClassifier threshold (0.3). Rasa's NLU alone "
-              "(`/model/parse`) at other thresholds, for each project — the best row is tuned on the very questions "
-              "it is scored on, so it is an optimistic bound for Rasa, not a result:", "",
+              "The export uses Rasa's default FallbackClassifier threshold (0.3, ambiguity 0.1). Rasa's NLU alone "
+              "(`/model/parse`, intent confidence only, no ambiguity rule) at other thresholds, for each project — "
+              "the best row is tuned on the very questions it is scored on, so it is an optimistic bound for Rasa, "
+              "not a result:", "",
               "| Rasa project | threshold | top-1 | OOS F1 | overall |", "|---|---|---|---|---|"]
     for label, s in (("main", r), ("other mode", results.get("rasa_intents") or results.get("rasa_retrieval"))):
         if not s or "sweep" not in s["extra"]:
@@ -685,7 +686,7 @@ def render(results: dict[str, Any]) -> str:
     if reused:
         lines += ["", "Models reused from an earlier run in the same working folder, with the training figures "
                   "measured then: " + ", ".join(reused) + "."]
-    lines += ["", f"Raw results: `{results['raw']}` (every question, prediction and latency).",
+    lines += ["", f"Raw results: `{results['raw']}` (ignored by git; every question, prediction and latency).",
               "Reproduce: `scripts/rasa_env.sh && .venv/bin/python bench/rasa_vs_daoban.py` "
               "(`daoban rasa bench` runs the same script).", ""]
     return "\n".join(lines)

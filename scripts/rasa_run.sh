@@ -57,8 +57,8 @@ do_serve() {
   (cd "$ROOT" && HOME="$SDK_ENV/home" exec "$SDK_ENV/bin/python" -m rasa_sdk --actions bot.rasa.actions \
     --port "$ACTION_PORT") &
   pids+=($!)
-  rasa run -i 127.0.0.1 -p "$RASA_PORT" --model models/daoban.tar.gz --endpoints endpoints.yml \
-    --credentials credentials.yml &
+  (cd "$PROJECT" && HOME="$RASA_ENV/home" exec "$RASA_ENV/bin/rasa" run -i 127.0.0.1 -p "$RASA_PORT" \
+    --model models/daoban.tar.gz --endpoints endpoints.yml --credentials credentials.yml) &
   pids+=($!)
   echo "Rasa REST webhook: http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook  (action server 127.0.0.1:$ACTION_PORT)"
   wait -n "${pids[@]}"
