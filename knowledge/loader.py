@@ -82,6 +82,12 @@ def _read_text(path: Path, problems: list[Problem]) -> str | None:
     return None
 
 
+def yaml_error_at(exc: yaml.YAMLError) -> tuple[int | None, str]:
+    """(1-based line, reason) of a YAML syntax error, for messages that point an editor at the spot."""
+    mark = getattr(exc, "problem_mark", None)
+    return (mark.line + 1 if mark is not None else None), str(getattr(exc, "problem", None) or exc)
+
+
 def _read_yaml(path: Path, problems: list[Problem], text: str | None = None) -> Any:
     text = text if text is not None else _read_text(path, problems)
     if text is None:
@@ -89,9 +95,7 @@ def _read_yaml(path: Path, problems: list[Problem], text: str | None = None) -> 
     try:
         return yaml.load(text, Loader=_FastLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        reason = getattr(exc, "problem", None) or str(exc)
+        line, reason = yaml_error_at(exc)
         problems.append(Problem(str(path), f"YAML syntax error: {reason}", line=line))
         return None
 

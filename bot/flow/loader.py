@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from bot.flow.schema import Flow, L10n, Step
 from bot.l10n import placeholders
 from bot.paths import package_data
+from knowledge.loader import yaml_error_at
 
 ACTION_TYPES = {"kiosk", "show_qr", "backend", "robot", "print"}
 BUILTIN_NAMES = {"flow_title", "site_name", "duty_phone", "handover", "self_service_hours"}
@@ -93,9 +94,9 @@ def load_flow_file(path: Path) -> tuple[Flow | None, list[FlowProblem]]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        return None, [FlowProblem(file, f"not valid YAML{where}: {getattr(exc, 'problem', exc)}")]
+        line, reason = yaml_error_at(exc)
+        where = f" (line {line})" if line is not None else ""
+        return None, [FlowProblem(file, f"not valid YAML{where}: {reason}")]
     if not isinstance(raw, dict):
         return None, [FlowProblem(file, "a flow file holds one mapping with name, title, items and steps")]
     try:
