@@ -31,7 +31,7 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bot.simulator import SAMPLE_ID  # noqa: E402
+from bot.flow.simulator import SAMPLE_ID  # noqa: E402
 
 FLOW_SCRIPTS: list[list[str]] = [
     ["我要补办身份证", SAMPLE_ID, "确认", "到受理点领取", "交通违法在哪里处理"],
@@ -240,7 +240,7 @@ class Server:
         env = dict(os.environ)
         env.pop("DAOBAN_ADMIN_TOKEN", None)
         t0 = time.perf_counter()
-        self.proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--config", str(self.config_path)],
+        self.proc = subprocess.Popen([sys.executable, "-m", "bot.cli.main", "serve", "--config", str(self.config_path)],
                                      cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         while time.perf_counter() - t0 < timeout:
             if self.proc.poll() is not None:

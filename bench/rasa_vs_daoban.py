@@ -39,8 +39,8 @@ sys.path.insert(0, str(REPO))
 
 from bot.flow.loader import load_flows  # noqa: E402
 from bot.flow.schema import Flow  # noqa: E402
+from bot.flow.validators import id_check_digit  # noqa: E402
 from bot.rasa.export import ExportOptions, export_project  # noqa: E402
-from bot.validators import id_check_digit  # noqa: E402
 from knowledge.evaluate import Case, read_cases  # noqa: E402
 from knowledge.loader import load  # noqa: E402
 

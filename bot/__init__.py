@@ -11,15 +11,15 @@ from typing import Any
 _EXPORTS = {
     "Assistant": "bot.assistant",
     "AssistantConfig": "bot.config",
-    "Reply": "bot.reply",
-    "Message": "bot.reply",
-    "Button": "bot.reply",
-    "SessionStore": "bot.session_store",
-    "MemoryStore": "bot.session_store",
-    "SqliteStore": "bot.session_store",
-    "UnansweredLog": "bot.unanswered",
-    "Simulator": "bot.simulator",
-    "mask_pii": "bot.privacy",
+    "Reply": "bot.turn",
+    "Message": "bot.turn",
+    "Button": "bot.turn",
+    "SessionStore": "bot.session.store",
+    "MemoryStore": "bot.session.store",
+    "SqliteStore": "bot.session.store",
+    "UnansweredLog": "bot.records.unanswered",
+    "Simulator": "bot.flow.simulator",
+    "mask_pii": "bot.records.privacy",
 }
 __all__ = sorted(_EXPORTS)
 

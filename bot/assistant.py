@@ -8,23 +8,23 @@ import re
 import secrets
 from typing import Any
 
-from bot.commands import Commands
 from bot.config import AssistantConfig
-from bot.dialogue import Dialogue, Turn, new_state
-from bot.english import English
 from bot.flow.loader import FlowSet, load_flows
 from bot.flow.runner import FlowRunner
-from bot.followup import FollowUpCues, FollowUps
-from bot.l10n import Messages
-from bot.lang import DEFAULT, canonical
+from bot.flow.simulator import Simulator
 from bot.paths import data_dir, package_data
-from bot.privacy import mask_pii, session_hash
-from bot.reply import Reply
-from bot.sealing import Sealer
-from bot.session_store import MemoryStore, SessionStore
-from bot.simulator import Simulator
-from bot.transcript import Transcript
-from bot.unanswered import UnansweredLog
+from bot.policy.dialogue import Dialogue, Turn, new_state
+from bot.present.english import English
+from bot.present.messages import Messages
+from bot.records.privacy import mask_pii, session_hash
+from bot.records.transcript import Transcript
+from bot.records.unanswered import UnansweredLog
+from bot.session.sealing import Sealer
+from bot.session.store import MemoryStore, SessionStore
+from bot.turn import Reply
+from bot.understand.commands import Commands
+from bot.understand.followup import FollowUpCues, FollowUps
+from bot.understand.lang import DEFAULT, canonical
 from knowledge.engine import KnowledgeEngine
 
 log = logging.getLogger("daoban.dialogue")

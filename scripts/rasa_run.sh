@@ -35,7 +35,7 @@ unset RASA_EXCEPTION_WRITE_KEY RASA_TELEMETRY_WRITE_KEY
 rasa() { (cd "$PROJECT" && HOME="$RASA_ENV/home" exec "$RASA_ENV/bin/rasa" "$@"); }
 
 do_export() {
-  HOME="$SDK_ENV/home" "$SDK_ENV/bin/python" -m bot.cli rasa export "$PROJECT" --mode "$MODE" --epochs "$EPOCHS" \
+  HOME="$SDK_ENV/home" "$SDK_ENV/bin/python" -m bot.cli.main rasa export "$PROJECT" --mode "$MODE" --epochs "$EPOCHS" \
     --action-url "http://127.0.0.1:$ACTION_PORT/webhook" "$@"
   rasa data validate --max-history 5
 }

@@ -12,8 +12,8 @@ import yaml
 from pydantic import ValidationError
 
 from bot.flow.schema import Flow, L10n, Step
-from bot.l10n import placeholders
 from bot.paths import package_data
+from bot.present.messages import placeholders
 from knowledge.loader import yaml_error_at
 
 ACTION_TYPES = {"kiosk", "show_qr", "backend", "robot", "print"}

@@ -8,15 +8,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.commands import Commands, looks_like_question
 from bot.flow.schema import Flow, Option, Step
-from bot.l10n import Messages, fill
-from bot.lang import pick
+from bot.flow.validators import SENSITIVE, validate
 from bot.numerals import chinese_numbers
-from bot.privacy import mask_value
-from bot.reply import Button, Message
-from bot.sealing import Sealer, is_sealed
-from bot.validators import SENSITIVE, validate
+from bot.present.messages import Messages, fill
+from bot.records.privacy import mask_value
+from bot.session.sealing import Sealer, is_sealed
+from bot.turn import Button, Message
+from bot.understand.commands import Commands, looks_like_question
+from bot.understand.lang import pick
 from knowledge.normalize import normalize
 
 FlowState = dict[str, Any]

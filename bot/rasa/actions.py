@@ -1,5 +1,5 @@
 """Action server for an exported Rasa project: knowledge answers through `knowledge/`, form slots checked with
-bot.validators.
+bot.flow.validators.
 
 Run it in the action server environment (scripts/rasa_env.sh makes it):
     SANIC_HOST=127.0.0.1 .rasa-sdk-env/bin/python -m rasa_sdk --actions bot.rasa.actions --port 5055
@@ -19,10 +19,10 @@ from typing import Any
 
 from bot.flow.loader import load_flows
 from bot.flow.schema import Flow
-from bot.privacy import mask_value
+from bot.flow.validators import SENSITIVE, validate
 from bot.rasa import naming
 from bot.rasa.export import FormPlan, FormSlot, flow_of_items, plan_forms, required_flow_steps
-from bot.validators import SENSITIVE, validate
+from bot.records.privacy import mask_value
 from knowledge.answer import compose
 from knowledge.aspects import AspectDetector
 from knowledge.loader import KnowledgeBaseError, default_data_dir, load
@@ -75,7 +75,7 @@ def match_option(text: str, options: Sequence[tuple[str, Sequence[str]]]) -> str
 
 def check_slot(kind: str, text: str, options: Sequence[tuple[str, Sequence[str]]] = (),
                lang: str = "zh-Hans") -> SlotCheck:
-    """Check one answer for a slot of the given kind ('choice' or a bot.validators kind). Never raises."""
+    """Check one answer for a slot of the given kind ('choice' or a bot.flow.validators kind). Never raises."""
     if kind == "choice":
         value = match_option(text, options)
         if value is not None:

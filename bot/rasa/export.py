@@ -7,7 +7,7 @@ docs/rasa.md has the measurement that picked the default. Either way the knowled
 `knowledge/` (the aspect asked, the site's facts), so Rasa only decides *which* item, as daoban's ranker does.
 
 Flows become forms: the ask and choice steps of a flow are the form's slots, filled from the text and checked by the
-action server with bot.validators (ID number checksum, plate, phone, last six, date); the action server asks only
+action server with bot.flow.validators (ID number checksum, plate, phone, last six, date); the action server asks only
 for the slots on the branch the citizen's answers take.
 Kiosk actions, payments and confirmations stay with the kiosk: an exported form ends where the slot filling ends.
 """
@@ -26,7 +26,7 @@ import yaml
 
 from bot.flow.loader import load_flows
 from bot.flow.schema import Flow, Step
-from bot.l10n import fill, placeholders
+from bot.present.messages import fill, placeholders
 from bot.rasa import naming
 from knowledge.loader import KnowledgeBaseError, default_data_dir, load
 from knowledge.normalize import normalize
@@ -70,7 +70,7 @@ class FormSlot:
     branches); prefixed with `<flow>__` when two flows give it different kinds."""
     flow_slot: str
     kind: str
-    """One of SLOT_KINDS: the bot.validators kind, or 'choice' for a choice step."""
+    """One of SLOT_KINDS: the bot.flow.validators kind, or 'choice' for a choice step."""
     step: str
     prompt: str
     options: tuple[tuple[str, tuple[str, ...]], ...] = ()

@@ -1,5 +1,4 @@
-"""The daoban service: HTTP, WebSocket and Rasa-compatible channels, the web widget, operations."""
+"""What the service runs on: configuration, the service object, limits, logs, metrics, announcements, records.
 
-from bot.server.app import create_app
-
-__all__ = ["create_app"]
+The FastAPI application itself is assembled in `bot.channels.app` (`create_app`).
+"""

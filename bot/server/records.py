@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.privacy import session_hash
-from bot.reply import Reply
+from bot.records.privacy import session_hash
+from bot.turn import Reply
 
 
 class JsonLines:

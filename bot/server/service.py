@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.privacy import mask_pii, session_hash
-from bot.reply import Reply
+from bot.records.privacy import mask_pii, session_hash
+from bot.records.unanswered import UnansweredLog
 from bot.server.config import ServiceConfig
 from bot.server.metrics import Metrics
 from bot.server.records import Records, turn_record
-from bot.session_store import MemoryStore, SessionStore, SqliteStore
-from bot.unanswered import UnansweredLog
+from bot.session.store import MemoryStore, SessionStore, SqliteStore
+from bot.turn import Reply
 
 if TYPE_CHECKING:
     from bot.assistant import Assistant
@@ -47,7 +47,7 @@ class ReloadResult:
 
 def make_store(config: ServiceConfig) -> SessionStore:
     if config.store == "redis":
-        from bot.session_store_redis import RedisStore
+        from bot.session.redis_store import RedisStore
 
         return RedisStore(config.redis_url)
     if config.store == "sqlite":

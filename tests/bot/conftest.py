@@ -7,17 +7,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from chat_support import Chat
 
 from bot.assistant import Assistant
 from bot.config import AssistantConfig
-from bot.reply import Reply
-from bot.session_store import MemoryStore, SessionStore
-from bot.simulator import SAMPLE_ID
+from bot.session.store import MemoryStore, SessionStore
 from knowledge.engine import KnowledgeEngine
-
-VALID_ID = SAMPLE_ID
-OTHER_ID = "110105198506120018"
-PHONE = "13812345678"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -46,40 +41,6 @@ def make_assistant(engine: KnowledgeEngine, data_dir: Path) -> Callable[..., Ass
         return Assistant(engine, store if store is not None else MemoryStore(), AssistantConfig(**config))  # type: ignore[arg-type]
 
     return make
-
-
-class Chat:
-    """One conversation: remembers the session id and the last reply."""
-
-    def __init__(self, assistant: Assistant, channel: str = "web", lang: str | None = None) -> None:
-        self.assistant = assistant
-        self.channel = channel
-        self.lang = lang
-        self.session: str | None = None
-        self.reply: Reply | None = None
-
-    def say(self, text: str | None = None, event: dict[str, object] | None = None, lang: str | None = None) -> Reply:
-        self.reply = self.assistant.handle(self.session, text, event=event, lang=lang or self.lang,
-                                           channel=self.channel)
-        self.session = self.reply.session_id
-        return self.reply
-
-    def start(self, flow: str, item: str | None = None) -> Reply:
-        event: dict[str, object] = {"type": "start_flow", "flow": flow}
-        if item:
-            event["item"] = item
-        return self.say(event=event)
-
-    @property
-    def text(self) -> str:
-        assert self.reply is not None
-        return "\n".join(m.text for m in self.reply.messages)
-
-    def state(self) -> dict[str, object]:
-        assert self.session is not None
-        state = self.assistant.store.get(self.session)
-        assert state is not None
-        return state
 
 
 @pytest.fixture

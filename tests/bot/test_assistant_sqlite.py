@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import VALID_ID
+from chat_support import VALID_ID
 
 from bot.assistant import Assistant
-from bot.session_store import SqliteStore
+from bot.session.store import SqliteStore
 
 
 def test_restart_mid_flow(make_assistant: Callable[..., Assistant], data_dir: Path) -> None:

@@ -6,10 +6,10 @@ import threading
 from collections.abc import Callable
 
 import pytest
-from conftest import VALID_ID, Chat
+from chat_support import VALID_ID, Chat
 
 from bot.assistant import Assistant
-from bot.session_store import MemoryStore
+from bot.session.store import MemoryStore
 
 ChatFactory = Callable[..., Chat]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conftest import VALID_ID, Chat
+from chat_support import VALID_ID, Chat
 
-from bot.lang import canonical, detect, render
+from bot.understand.lang import canonical, detect, render
 from knowledge.normalize import to_simplified
 
 ChatFactory = Callable[..., Chat]

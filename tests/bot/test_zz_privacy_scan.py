@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import Chat
+from chat_support import Chat
 
 from bot.assistant import Assistant
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.cli import main
+from bot.cli.main import main
 from knowledge.check import check
 from knowledge.loader import default_data_dir, load
 

@@ -1,0 +1,193 @@
+"""WS /v1/ws: chat turns both ways, plus pushes: idle announcements and the session-expired notice."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any
+
+from anyio import to_thread
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
+
+from bot.channels.wire import ChatRequest
+from bot.server.announcements import Rotation
+from bot.server.errors import describe
+from bot.server.limits import TokenBuckets, client_key
+from bot.server.service import NotReady, Service
+from bot.session.redis_store import SessionLockTimeout
+
+router = APIRouter()
+log = logging.getLogger("daoban.server")
+CHANNELS = ("web", "kiosk", "robot", "terminal", "voice", "rasa")
+
+
+class Connection:
+    """What one socket remembers: its session, language, channel and when it last heard from the client."""
+
+    def __init__(self, ws: WebSocket, service: Service, channel: str, lang: str, session_id: str | None) -> None:
+        self.ws = ws
+        self.service = service
+        self.channel = channel
+        self.lang = lang
+        self.session_id = session_id
+        self.last_seen = time.monotonic()
+        self.last_push = 0.0
+        self.rotation = Rotation(ws.app.state.announcements)
+        self.send_lock = asyncio.Lock()
+
+    async def send(self, message: dict[str, Any]) -> None:
+        async with self.send_lock:
+            await self.ws.send_text(json.dumps(message, ensure_ascii=False))
+
+    async def error(self, status: int, detail: str, errors: list[dict[str, Any]] | None = None) -> None:
+        body: dict[str, Any] = {"type": "error", "status": status, "detail": detail}
+        if errors:
+            body["errors"] = errors
+        await self.send(body)
+
+    async def handle(self, raw: str) -> None:
+        self.last_seen = time.monotonic()
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            await self.error(422, "messages must be JSON objects")
+            return
+        if not isinstance(data, dict):
+            await self.error(422, "messages must be JSON objects")
+            return
+        kind = data.pop("type", None)
+        if kind == "ping":
+            await self.send({"type": "pong"})
+            return
+        if kind == "hello":
+            await self.hello(data)
+            return
+        if kind not in (None, "chat", "message"):
+            await self.error(422, f"unknown message type {kind!r}: use chat, hello or ping")
+            return
+        data.setdefault("session_id", self.session_id)
+        data.setdefault("lang", None)
+        data.setdefault("channel", self.channel)
+        try:
+            req = ChatRequest.model_validate(data)
+        except ValidationError as exc:
+            summary, clean = describe(exc.errors())
+            await self.error(422, summary, clean)
+            return
+        limit = self.service.config.limits.max_text_chars
+        if req.text is not None and len(req.text) > limit:
+            await self.error(422, f"text: text longer than {limit} characters")
+            return
+        event = req.event.model_dump() if req.event is not None else None
+        try:
+            reply = await to_thread.run_sync(self.service.turn, req.session_id, req.text, event, req.lang,
+                                             req.channel)
+        except NotReady as exc:
+            await self.error(503, f"not ready: {exc}")
+            return
+        except SessionLockTimeout:
+            await self.error(409, "this session is busy with another message; retry")
+            return
+        except Exception:
+            self.service.metrics.errors.labels("ws").inc()
+            log.exception("ws turn failed", extra={"event": "internal_error", "where": "/v1/ws"})
+            await self.error(500, "internal error; the request was logged")
+            return
+        self.session_id = reply.session_id
+        self.lang = reply.lang
+        self.channel = req.channel
+        self.last_seen = time.monotonic()
+        await self.send({"type": "reply", **reply.to_dict()})
+
+    async def hello(self, data: dict[str, Any]) -> None:
+        if isinstance(data.get("session_id"), str):
+            self.session_id = data["session_id"]
+        if data.get("lang") in ("zh-Hans", "zh-Hant", "en"):
+            self.lang = data["lang"]
+        if data.get("channel") in CHANNELS:
+            self.channel = data["channel"]
+        await self.send({"type": "hello", "session_id": self.session_id, "channel": self.channel, "lang": self.lang})
+
+    async def watch(self) -> None:
+        try:
+            await self._watch()
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return
+
+    async def _watch(self) -> None:
+        """Pushes while the client is quiet: session expiry first, then announcements on idle channels."""
+        idle = self.service.config.idle
+        tick = min(1.0, idle.after_s / 4, idle.interval_s / 4)
+        while True:
+            await asyncio.sleep(tick)
+            if self.session_id and self.service.ready:
+                alive = await to_thread.run_sync(self.service.session_alive, self.session_id)
+                if not alive:
+                    expired, self.session_id = self.session_id, None
+                    await self.send({"type": "session_expired", "session_id": expired})
+            if not (idle.enabled and self.channel in idle.channels and self.rotation.items):
+                continue
+            now = time.monotonic()
+            quiet = now - self.last_seen
+            if quiet >= idle.after_s and now - self.last_push >= idle.interval_s:
+                self.last_push = now
+                self.service.metrics.announcements.inc()
+                await self.send(self.rotation.next(self.lang))
+
+
+@router.websocket("/v1/ws")
+async def chat_socket(ws: WebSocket, channel: str = "web", lang: str = "zh-Hans",
+                      session_id: str | None = None) -> None:
+    service: Service = ws.app.state.service
+    limits = service.config.limits
+    metrics = service.metrics
+    if ws.app.state.ws_open >= limits.max_ws_connections:
+        await ws.close(code=1013, reason="too many connections")
+        return
+    origin_ok = _origin_allowed(ws, service.config.cors_origins)
+    if not origin_ok:
+        await ws.close(code=1008, reason="origin not allowed")
+        return
+    await ws.accept()
+    ws.app.state.ws_open += 1
+    metrics.ws_connections.inc()
+    conn = Connection(ws, service, channel if channel in CHANNELS else "web",
+                      lang if lang in ("zh-Hans", "zh-Hant", "en") else "zh-Hans", session_id)
+    buckets: TokenBuckets | None = ws.app.state.buckets
+    key = client_key(ws.scope, service.config.rate_limit.trust_forwarded)
+    watcher = asyncio.create_task(conn.watch())
+    try:
+        while True:
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            raw = message.get("text") or (message.get("bytes") or b"").decode("utf-8", "replace")
+            if len(raw.encode()) > limits.max_body_bytes:
+                metrics.rejected.labels("body_too_large").inc()
+                await conn.error(413, f"message larger than {limits.max_body_bytes} bytes")
+                continue
+            if buckets is not None and buckets.take(key) > 0:
+                metrics.rejected.labels("rate_limited").inc()
+                await conn.error(429, "too many requests; slow down and retry later")
+                continue
+            await conn.handle(raw)
+    except WebSocketDisconnect:
+        pass
+    except Exception:
+        log.exception("ws connection failed", extra={"event": "internal_error", "where": "/v1/ws"})
+    finally:
+        watcher.cancel()
+        ws.app.state.ws_open -= 1
+        metrics.ws_connections.dec()
+
+
+def _origin_allowed(ws: WebSocket, allowed: list[str]) -> bool:
+    """Browsers send Origin on WebSockets and CORS does not apply, so check it here; non-browser clients send none."""
+    origin = ws.headers.get("origin")
+    if not origin or "*" in allowed or origin in allowed:
+        return True
+    host = ws.headers.get("host", "")
+    return origin.split("://", 1)[-1] == host

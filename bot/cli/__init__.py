@@ -1,0 +1,1 @@
+"""The `daoban` command line, one module per subcommand, imported when that subcommand runs."""

@@ -1,0 +1,1 @@
+"""What the assistant keeps about turns: PII masking, transcripts, unanswered questions."""

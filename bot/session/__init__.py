@@ -1,0 +1,1 @@
+"""Session state: the stores (memory, SQLite, Redis), per-session locks, sealed personal data."""

@@ -1,0 +1,1 @@
+"""What kind of turn is this: commands, social turns, refusals, follow-ups, language — decided in one place."""
