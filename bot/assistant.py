@@ -1,4 +1,7 @@
-"""The one entry point for every channel: a line of text or a client event in, a Reply out."""
+"""The one entry point for every channel: a line of text or a client event in, a Reply out.
+
+One turn: lock the session → understand.classify → policy → present → store → record.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,8 @@ from bot.flow.loader import FlowSet, load_flows
 from bot.flow.runner import FlowRunner
 from bot.flow.simulator import Simulator
 from bot.paths import data_dir, package_data
-from bot.policy.dialogue import Dialogue, Turn, new_state
+from bot.policy.dispatch import Policy
+from bot.policy.respond import Context
 from bot.present.english import English
 from bot.present.messages import Messages
 from bot.records.privacy import mask_pii, session_hash
@@ -21,10 +25,13 @@ from bot.records.transcript import Transcript
 from bot.records.unanswered import UnansweredLog
 from bot.session.sealing import Sealer
 from bot.session.store import MemoryStore, SessionStore
-from bot.turn import Reply
+from bot.turn import Reply, Turn, new_state
+from bot.understand.classify import Understander, Understanding
 from bot.understand.commands import Commands
 from bot.understand.followup import FollowUpCues, FollowUps
 from bot.understand.lang import DEFAULT, canonical
+from bot.understand.refusal import Refusals
+from bot.understand.social import Social
 from knowledge.engine import KnowledgeEngine
 
 log = logging.getLogger("daoban.dialogue")
@@ -75,39 +82,51 @@ class Assistant:
                                       "self_service_hours": self.engine.site.self_service_hours})
         self.unanswered = UnansweredLog(self.config.unanswered_path)
         self.transcript = Transcript(self.config.transcript_path) if self.config.transcript_path else None
-        followups = FollowUps(FollowUpCues.load(), self.engine.vocabulary())
-        self.dialogue = Dialogue(self.engine, runner, messages, commands, followups, english, self.unanswered,
-                                 self.config, self.simulator, self.config.backend or self.simulator)
+        english_terms = self.engine.english
+        followups = FollowUps(FollowUpCues.load(), self.engine.vocabulary(),
+                              names_subject=lambda text: english_terms.expand(text) != text)
+        social, refusals = Social.load(), Refusals.load()
+        self.understander = Understander(self.engine, commands, followups, social, refusals, runner,
+                                         answer_cache=self.config.answer_cache)
+        self.context = Context(self.engine, runner, messages, commands, english, social, refusals, self.unanswered,
+                               self.config, self.simulator, self.config.backend or self.simulator)
+        self.policy = Policy(self.context, self.understander)
 
     def handle(self, session_id: str | None, text: str | None = None, event: dict[str, Any] | None = None,
                lang: str | None = None, channel: str = "web") -> Reply:
-        """One turn. A missing or unknown session id starts a new session (the Reply carries its id)."""
+        """One turn. A well-formed session id the store has never seen starts that session silently (a kiosk or
+        robot names its own); an id that expired is told so once; a missing or malformed one gets a new id."""
+        return self.turn(session_id, text, event, lang, channel)[0]
+
+    def turn(self, session_id: str | None, text: str | None = None, event: dict[str, Any] | None = None,
+             lang: str | None = None, channel: str = "web") -> tuple[Reply, Understanding | None]:
+        """One turn, with what it was understood as (None when the turn failed)."""
         channel = channel if isinstance(channel, str) and channel else "web"
-        known = isinstance(session_id, str) and bool(_SESSION_ID.match(session_id)) and \
-            self.store.get(session_id) is not None
-        sid = session_id if known and isinstance(session_id, str) else new_session_id()
+        named = isinstance(session_id, str) and bool(_SESSION_ID.match(session_id))
+        sid = session_id if named and isinstance(session_id, str) else new_session_id()
+        understood: Understanding | None = None
         with self.store.lock(sid):
             state = self.store.get(sid)
-            restarted = state is None and bool(session_id)
+            restarted = state is None and named and self.store.expired(sid)
             if state is None:
                 state = new_state(sid, channel, canonical(lang) or self.config.default_lang or DEFAULT)
             before = dict(state)
             turn = Turn(state=state, reply=Reply(session_id=sid, lang=str(state["lang"])), channel=channel,
                         simulate=channel in self.config.simulate)
             try:
-                self.dialogue.run(turn, text, event if isinstance(event, dict) else None, lang, restarted)
+                understood = self.policy.run(turn, text, event if isinstance(event, dict) else None, lang, restarted)
             except Exception:
                 log.exception("turn failed for session %s", session_hash(sid))
                 state.clear()
                 state.update(before)
                 turn.reply = Reply(session_id=sid, lang=str(state.get("lang", DEFAULT)))
-                turn.reply.messages.append(self.dialogue.msg.message("error", turn.reply.lang))
+                turn.reply.messages.append(self.context.msg.message("error", turn.reply.lang))
             if turn.wipe:
                 self.store.delete(sid)
             else:
                 self.store.put(sid, state, self.config.ttl_for(channel))
         self._record(sid, channel, text, event, turn)
-        return turn.reply
+        return turn.reply, understood
 
     def _record(self, sid: str, channel: str, text: str | None, event: dict[str, Any] | None, turn: Turn) -> None:
         if self.transcript is not None:

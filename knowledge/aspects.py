@@ -11,6 +11,7 @@ import yaml
 from knowledge.normalize import normalize, to_simplified
 from knowledge.schema import ASPECTS
 
+_CLAUSES = re.compile(r"[，,。；;？?！!]+|还有|另外|以及|顺便|\s+(?:and|also)\s+", re.IGNORECASE)
 STRIPPABLE = frozenset({"fee", "materials", "time_limit", "validity", "hours", "location", "online", "progress"})
 """Aspects whose cue words say nothing about which item is meant; conditions and steps cues are ordinary verbs."""
 
@@ -45,6 +46,15 @@ class AspectDetector:
         for cue in self._plain_longest_first:
             rest = rest.replace(cue, "")
         return rest if len(rest) >= 2 else normalize(question)
+
+    def detect_all(self, question: str) -> list[str]:
+        """One aspect per clause, in the order asked: "多少钱，有效期多久" → fee, validity; "有效期多久" → validity."""
+        found: list[str] = []
+        for clause in _CLAUSES.split(question):
+            aspect = self.detect(clause) if clause.strip() else None
+            if aspect and aspect not in found:
+                found.append(aspect)
+        return found
 
     def detect(self, question: str) -> str | None:
         """The first aspect, in data-file order, with a cue in the question. Word cues are looked up in the

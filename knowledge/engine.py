@@ -46,6 +46,8 @@ class Answer:
     """None when answered; else 'department', 'refuse', 'chitchat' or 'low_confidence'."""
     redirect: str | None = None
     """The out-of-scope group that matched, when the question belongs to another department."""
+    hotline: str | None = None
+    """That group's number for the citizen to call (12333, 95598, …), when it has one."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -151,7 +153,7 @@ class KnowledgeEngine:
             if group.kind == "department":
                 text += f"\n如需帮助，可到{self.site.handover}。"
             return Answer(None, None, None, text, group.reply, score, True, [], declined=group.kind,
-                          redirect=group.name)
+                          redirect=group.name, hotline=group.hotline)
         text = ("抱歉，我没有找到与您的问题对应的公安办事指南。您可以换个说法再问一次，"
                 f"或到{self.site.handover}。")
         speech = "抱歉，我没有找到对应的办事指南。您可以换个说法，或者找工作人员帮忙。"

@@ -8,9 +8,11 @@ from functools import lru_cache
 
 import opencc
 
+from knowledge.identifiers import DIGIT_WORDS
+
 _T2S = opencc.OpenCC("t2s")
-_SPOKEN_DIGITS = str.maketrans("零〇洞幺一二两三四五六七八九", "00011223456789")
-_DIGIT_RUN = re.compile(r"[零〇洞幺一二两三四五六七八九]{4,}")
+_SPOKEN_DIGITS = str.maketrans(DIGIT_WORDS)
+_DIGIT_RUN = re.compile("[" + "".join(DIGIT_WORDS) + "]{4,}")
 _PUNCT = re.compile(r"[\s\u3000!-/:-@\[-`{-~，。！？、；：“”‘’（）《》【】…—·「」『』〈〉〔〕]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _FILLERS = re.compile(r"^(?:嗯+|啊+|呃+|那个|就是|请问一下|请问|你好|您好|麻烦问一下|问一下|我想问一下|我想问)+")

@@ -136,6 +136,11 @@ class SiteProfile(_Strict):
     hotlines: dict[str, str]
     handover: str = Field(description="where the 办不成事 window is and how to reach a person")
     windows: dict[str, Window]
+    facilities: dict[str, str] = Field(
+        default_factory=dict,
+        description="where the hall's amenities are, by key (toilet, water, charging, waiting, print; "
+        "'<key>_en' for the English wording), for social replies",
+    )
     disclaimer: str = "以当地公安机关公布为准"
 
 
@@ -145,6 +150,10 @@ class OutOfScopeGroup(_Strict):
     id: str = Field(pattern=r"^OOS-[A-Z]+$")
     kind: Literal["department", "refuse", "chitchat"]
     name: str
+    hotline: str | None = Field(
+        default=None,
+        description="the number the citizen can call there, when one number (or one per carrier) serves everyone",
+    )
     keywords: list[str] = Field(default_factory=list)
     reply: str = Field(min_length=4)
     examples: list[str] = Field(min_length=2)

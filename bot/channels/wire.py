@@ -71,6 +71,9 @@ class ReplyOut(BaseModel):
     card: dict[str, Any] | None = None
     wait_event: str | None = None
     simulated: list[dict[str, Any]] = []
+    kind: str | None = None
+    redirect: str | None = None
+    speech_rate: str | None = None
 
 
 class FeedbackRequest(BaseModel):

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
+from bot.session.store import ENDED_MEMORY_S
+
 if TYPE_CHECKING:
     import redis
 
@@ -43,12 +45,25 @@ class RedisStore:
             return None
         return state if isinstance(state, dict) else None
 
+    def _seen_key(self, session_id: str) -> str:
+        return f"{self.prefix}:seen:{session_id}"
+
     def put(self, session_id: str, state: dict[str, Any], ttl_s: int) -> None:
+        """The state, and beside it for a day longer a marker that the session existed (see `expired`)."""
         payload = json.dumps(state, ensure_ascii=False, separators=(",", ":"), default=str)
-        self.client.set(self._key(session_id), payload, ex=max(1, int(ttl_s)))
+        ttl = max(1, int(ttl_s))
+        pipe = self.client.pipeline(transaction=False)
+        pipe.set(self._key(session_id), payload, ex=ttl)
+        pipe.set(self._seen_key(session_id), b"1", ex=ttl + ENDED_MEMORY_S)
+        pipe.execute()
 
     def delete(self, session_id: str) -> None:
-        self.client.delete(self._key(session_id))
+        self.client.delete(self._key(session_id), self._seen_key(session_id))
+
+    def expired(self, session_id: str) -> bool:
+        if self.client.exists(self._key(session_id)):
+            return False
+        return bool(self.client.delete(self._seen_key(session_id)))
 
     @contextmanager
     def lock(self, session_id: str) -> Iterator[None]:

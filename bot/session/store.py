@@ -13,6 +13,8 @@ from typing import Any, Protocol, runtime_checkable
 from bot.session.locks import KeyedLocks
 
 State = dict[str, Any]
+ENDED_MEMORY_S = 86400
+"""How long the store remembers that a session expired, to tell its client once that it ended."""
 
 
 @runtime_checkable
@@ -24,6 +26,10 @@ class SessionStore(Protocol):
     def put(self, session_id: str, state: State, ttl_s: int) -> None: ...
 
     def delete(self, session_id: str) -> None: ...
+
+    def expired(self, session_id: str) -> bool:
+        """True once after the session's state expired; False for a deleted or never-seen session."""
+        ...
 
     def lock(self, session_id: str) -> AbstractContextManager[None]: ...
 
@@ -38,6 +44,7 @@ class MemoryStore:
     def __init__(self, clock: Any = time.monotonic) -> None:
         self._clock = clock
         self._data: dict[str, tuple[float, str]] = {}
+        self._ended: dict[str, float] = {}
         self._guard = threading.Lock()
         self._locks = KeyedLocks()
 
@@ -47,9 +54,24 @@ class MemoryStore:
             if entry is None:
                 return None
             if entry[0] <= self._clock():
-                del self._data[session_id]
+                self._end(session_id)
                 return None
             return dict(json.loads(entry[1]))
+
+    def _end(self, session_id: str) -> None:
+        del self._data[session_id]
+        now = self._clock()
+        if len(self._ended) >= 65536:
+            self._ended = {k: t for k, t in self._ended.items() if t > now}
+        self._ended[session_id] = now + ENDED_MEMORY_S
+
+    def expired(self, session_id: str) -> bool:
+        with self._guard:
+            entry = self._data.get(session_id)
+            if entry is not None and entry[0] <= self._clock():
+                self._end(session_id)
+            until = self._ended.pop(session_id, None)
+            return until is not None and until > self._clock()
 
     def put(self, session_id: str, state: State, ttl_s: int) -> None:
         text = _dump(state)
@@ -68,7 +90,7 @@ class MemoryStore:
     def _purge(self) -> None:
         now = self._clock()
         for key in [k for k, (exp, _) in self._data.items() if exp <= now]:
-            del self._data[key]
+            self._end(key)
 
     def __len__(self) -> int:
         with self._guard:
@@ -90,6 +112,7 @@ class SqliteStore:
             conn.execute("CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, state TEXT NOT NULL, "
                          "expires REAL NOT NULL)")
             conn.execute("CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires)")
+            conn.execute("CREATE TABLE IF NOT EXISTS ended (id TEXT PRIMARY KEY, until REAL NOT NULL)")
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -105,9 +128,22 @@ class SqliteStore:
         if row is None:
             return None
         if row[1] <= self._clock():
-            self.delete(session_id)
+            self._end(session_id)
             return None
         return dict(json.loads(row[0]))
+
+    def _end(self, session_id: str) -> None:
+        conn = self._conn()
+        conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+        conn.execute("INSERT OR REPLACE INTO ended (id, until) VALUES (?, ?)",
+                     (session_id, self._clock() + ENDED_MEMORY_S))
+
+    def expired(self, session_id: str) -> bool:
+        row = self._conn().execute("SELECT expires FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        if row is not None and row[0] <= self._clock():
+            self._end(session_id)
+        cur = self._conn().execute("DELETE FROM ended WHERE id = ? AND until > ?", (session_id, self._clock()))
+        return cur.rowcount > 0
 
     def put(self, session_id: str, state: State, ttl_s: int) -> None:
         self._conn().execute("INSERT INTO sessions (id, state, expires) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE "
@@ -121,7 +157,11 @@ class SqliteStore:
         return self._locks.hold(session_id)
 
     def purge_expired(self) -> int:
-        cur = self._conn().execute("DELETE FROM sessions WHERE expires <= ?", (self._clock(),))
+        conn, now = self._conn(), self._clock()
+        conn.execute("INSERT OR REPLACE INTO ended (id, until) SELECT id, ? FROM sessions WHERE expires <= ?",
+                     (now + ENDED_MEMORY_S, now))
+        conn.execute("DELETE FROM ended WHERE until <= ?", (now,))
+        cur = conn.execute("DELETE FROM sessions WHERE expires <= ?", (now,))
         return int(cur.rowcount)
 
     def close(self) -> None:

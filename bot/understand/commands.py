@@ -1,7 +1,8 @@
-"""Words that steer the dialogue (返回, 重复, 取消, 帮助, 转人工, yes/no, corrections), kept in data."""
+"""Words that steer the dialogue (返回, 重复, 说慢一点, 取消, 帮助, 转人工, yes/no, corrections), kept in data."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -12,13 +13,33 @@ import yaml
 from bot.paths import package_data
 from knowledge.normalize import normalize
 
-COMMANDS = ("back", "repeat", "cancel", "help", "human", "start", "guide", "restart")
+COMMANDS = ("back", "repeat", "slower", "cancel", "help", "human", "start", "guide", "restart")
+_CLAUSE = re.compile(r"[\s,，。.!！;；、?？~～]+")
+_EVENT_TEXT = re.compile(r"^/([a-z_]+)\s*(\{.*\})?\s*$", re.DOTALL)
 _QUESTION = re.compile(r"[?？吗呢嘛]|怎么|什么|哪|多少|几|能不能|可不可以|可以吗|要不要|是否|如何|咋|"
                        r"\b(?:how|what|where|when|which|can|do|does|is|are)\b", re.IGNORECASE)
 
 
 def looks_like_question(text: str) -> bool:
     return bool(_QUESTION.search(text) or _QUESTION.search(_norm(text)))
+
+
+def parse_event_text(text: str) -> dict[str, Any] | None:
+    """'/payment_done{"amount": 40}' → {"type": "payment_done", "amount": 40} (button payloads for events)."""
+    m = _EVENT_TEXT.match(text.strip())
+    if not m:
+        return None
+    event: dict[str, Any] = {}
+    if m.group(2):
+        try:
+            loaded = json.loads(m.group(2))
+        except json.JSONDecodeError:
+            return None
+        if not isinstance(loaded, dict):
+            return None
+        event.update(loaded)
+    event["type"] = m.group(1)
+    return event
 
 
 def _norm(text: str) -> str:
@@ -36,6 +57,8 @@ class Commands:
                 self._commands.setdefault(_norm(str(w)), name)
         self._yes = {_norm(str(w)) for w in table.get("affirm", [])}
         self._no = {_norm(str(w)) for w in table.get("deny", [])}
+        self._yes_longest = sorted(self._yes, key=len, reverse=True)
+        self._no_longest = sorted(self._no, key=len, reverse=True)
         self._corrections = sorted((_norm(str(w)) for w in table.get("correction", [])), key=len, reverse=True)
         self._start_cues = [_norm(str(w)) for w in table.get("start_cues", [])]
         self._all_words = [_norm(str(w)) for w in table.get("all", [])]
@@ -60,17 +83,54 @@ class Commands:
         return t
 
     def match(self, text: str) -> str | None:
-        """The command the whole utterance is, or None (a command word inside a question is not a command)."""
+        """The command the whole utterance is, or None (a command word inside a question is not a command).
+        Clause by clause: "没听清楚，再讲一次" is one repeat, "算了，我不弄了" one cancel; clauses that are only
+        fillers or yes-words ("好的，现在办") go with the command of the others."""
+        whole = self._command(text)
+        if whole:
+            return whole
+        found: set[str] = set()
+        for clause in (c for c in _CLAUSE.split(text) if c):
+            command = self._command(clause)
+            if command:
+                found.add(command)
+            elif self.core(clause) not in self._fillers and self._yes_no_word(clause) is None:
+                return None
+        return found.pop() if len(found) == 1 else None
+
+    def _command(self, text: str) -> str | None:
         t = _norm(text)
         return self._commands.get(t) or self._commands.get(self.core(text))
 
+    def _yes_no_word(self, text: str) -> bool | None:
+        for t in (_norm(text), self.core(text)):
+            if t in self._yes:
+                return True
+            if t in self._no:
+                return False
+        return None
+
     def yes_no(self, text: str) -> bool | None:
-        first = re.split(r"[\s,，。.!！;；、]+", text.strip(), maxsplit=1)[0]
+        """Yes or no, however it is said: 好的/行/没错/嗯/OK, 好的继续, 对对对; 不对/不是/不用了/算了."""
+        first = _CLAUSE.split(text.strip(), maxsplit=1)[0]
         for t in (_norm(text), self.core(text), _norm(first) if first else ""):
             if t in self._yes:
                 return True
             if t in self._no:
                 return False
+        return self._segmented(self.core(text))
+
+    def _segmented(self, t: str) -> bool | None:
+        """Text made only of yes-words ("好的继续", "嗯嗯可以") or only of no-words ("不用不用")."""
+        for words, meaning in ((self._yes_longest, True), (self._no_longest, False)):
+            rest = t
+            while rest:
+                word = next((w for w in words if w and rest.startswith(w)), None)
+                if word is None:
+                    break
+                rest = rest[len(word):]
+            if t and not rest:
+                return meaning
         return None
 
     def correction(self, text: str) -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,8 @@ class FollowUpCues:
     detector: AspectDetector
     switch_cues: tuple[str, ...]
     about_other: tuple[re.Pattern[str], ...]
+    en_aspects: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = ()
+    en_stopwords: frozenset[str] = frozenset()
 
     @classmethod
     def load(cls, path: Path | None = None, aspects_path: Path | None = None) -> FollowUpCues:
@@ -31,6 +33,8 @@ class FollowUpCues:
             data: dict[str, Any] = yaml.safe_load(fh) or {}
         with (aspects_path or default_data_dir() / "aspects.yaml").open(encoding="utf-8") as fh:
             aspects: dict[str, list[str]] = yaml.safe_load(fh) or {}
+        with (package_data() / "en_terms.yaml").open(encoding="utf-8") as fh:
+            english: dict[str, Any] = yaml.safe_load(fh) or {}
         merged: dict[str, list[str]] = {k: [str(w) for w in v] for k, v in aspects.items()}
         for aspect, words in (data.get("extra_cues") or {}).items():
             merged.setdefault(aspect, []).extend(str(w) for w in words)
@@ -42,7 +46,14 @@ class FollowUpCues:
             detector=AspectDetector(merged),
             switch_cues=_longest_first(data.get("switch_cues", [])),
             about_other=tuple(re.compile(p, re.IGNORECASE) for p in data.get("about_other", [])),
+            en_aspects=tuple((str(a), tuple(_en_phrase(str(c)) for c in cues))
+                             for a, cues in (english.get("aspects") or {}).items()),
+            en_stopwords=frozenset(str(w).lower() for w in english.get("stopwords", [])),
         )
+
+
+def _en_phrase(p: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![a-z])" + re.escape(p.lower()) + r"(?![a-z])")
 
 
 def _longest_first(words: Iterable[Any]) -> tuple[str, ...]:
@@ -51,8 +62,10 @@ def _longest_first(words: Iterable[Any]) -> tuple[str, ...]:
 
 
 class FollowUps:
-    def __init__(self, cues: FollowUpCues, vocabulary: Iterable[str]) -> None:
+    def __init__(self, cues: FollowUpCues, vocabulary: Iterable[str],
+                 names_subject: Callable[[str], bool] | None = None) -> None:
         self.cues = cues
+        self._names_subject = names_subject or (lambda _text: False)
         self.vocabulary = {v for v in (normalize(w) for w in vocabulary if w.strip()) if len(v) >= 2}
         self._all_cues = _longest_first(c for _, words in cues.aspect_cues for c in words)
 
@@ -84,6 +97,18 @@ class FollowUps:
         if len(rest) > 4 or self.names_item(rest):
             return None
         return aspect
+
+    def english_aspect(self, text: str) -> str | None:
+        """The aspect of a short English follow-up ('How much?', 'Where do I apply?'); None if it names a subject."""
+        low = " " + text.lower().replace("’", "'") + " "
+        found = next((a for a, cues in self.cues.en_aspects if any(c.search(low) for c in cues)), None)
+        if found is None or self._names_subject(text):
+            return None
+        for _, cues in self.cues.en_aspects:
+            for cue in cues:
+                low = cue.sub(" ", low)
+        content = [w for w in re.findall(r"[a-z']+", low) if len(w) > 2 and w not in self.cues.en_stopwords]
+        return None if content else found
 
     def switch(self, normalized: str) -> str | None:
         """The rest of '不是这个，我问的是X' (X), '' when only '不是这个' was said, None when no switch."""

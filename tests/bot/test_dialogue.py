@@ -118,7 +118,9 @@ def test_department_question_goes_the_human_route(chat: ChatFactory, assistant: 
 
 def test_refused_request(chat: ChatFactory) -> None:
     c = chat()
-    assert c.say("帮我查一下别人的开房记录").handoff
+    reply = c.say("帮我查一下别人的开房记录")
+    assert reply.kind == "refusal" and reply.item_id is None
+    assert "本人" in c.text and "委托" in c.text
 
 
 def test_chitchat_is_polite_and_not_a_handoff(chat: ChatFactory) -> None:
@@ -174,7 +176,8 @@ def test_unknown_or_missing_session_starts_a_new_one(assistant: Assistant) -> No
     first = assistant.handle(None, "你好")
     assert first.session_id
     other = assistant.handle("no-such-session", "补办身份证多少钱")
-    assert other.session_id != "no-such-session" and other.item_id == "HZ-003"
+    assert other.session_id == "no-such-session" and other.item_id == "HZ-003"
+    assert not any("会话已结束" in m.text for m in other.messages)
     weird = assistant.handle("x" * 500 + "/../", "补办身份证多少钱")
     assert weird.item_id == "HZ-003"
     assert assistant.handle(other.session_id, "在哪办").session_id == other.session_id
@@ -224,7 +227,9 @@ def test_kiosk_session_is_wiped_after_two_idle_minutes(make_assistant: Callable[
     clock.now += 2
     assert a.store.get(reply.session_id) is None
     again = a.handle(reply.session_id, "在哪办", channel="kiosk")
-    assert again.session_id != reply.session_id and "重新开始" in again.messages[0].text
+    assert "重新开始" in again.messages[0].text and again.flow is None
+    assert not any("重新开始" in m.text for m in a.handle(reply.session_id, "补办身份证多少钱",
+                                                         channel="kiosk").messages)
 
 
 def test_web_session_lasts_thirty_minutes(make_assistant: Callable[..., Assistant]) -> None:

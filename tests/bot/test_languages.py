@@ -66,7 +66,7 @@ def test_english_lead_in_for_other_items(chat: ChatFactory) -> None:
     c = chat()
     reply = c.say("What documents do I need for household registration?")
     assert reply.lang == "en" and reply.item_id is not None
-    if reply.item_id not in c.assistant.dialogue.english.items:
+    if reply.item_id not in c.assistant.context.english.items:
         assert "only available in Chinese" in reply.messages[0].text and len(reply.messages) == 2
 
 

@@ -32,10 +32,18 @@ def test_new_session_answer_card_and_follow_up(client: TestClient) -> None:
     assert "40" in follow["messages"][0]["text"]
 
 
-def test_unknown_session_id_starts_a_new_session(client: TestClient) -> None:
-    r = client.post("/v1/chat", json={"session_id": "no-such-session", "text": QUESTION})
-    assert r.status_code == 200
-    assert r.json()["session_id"] != "no-such-session"
+def test_a_session_id_the_client_names_starts_that_session_silently(client: TestClient) -> None:
+    first = client.post("/v1/chat", json={"session_id": "kiosk-7-new", "text": QUESTION}).json()
+    assert first["session_id"] == "kiosk-7-new"
+    assert not any("会话已结束" in m["text"] for m in first["messages"])
+    follow = client.post("/v1/chat", json={"session_id": "kiosk-7-new", "text": "那要多少钱"}).json()
+    assert not any("会话已结束" in m["text"] for m in follow["messages"])
+    assert follow["item_id"] == first["item_id"] and follow["field"] == "fee"
+
+
+def test_a_malformed_session_id_is_a_clear_error(client: TestClient) -> None:
+    r = client.post("/v1/chat", json={"session_id": "no such/session", "text": QUESTION})
+    assert r.status_code == 422 and "session_id" in r.text
 
 
 def test_event_turn_and_language_choice(client: TestClient) -> None:
@@ -173,7 +181,9 @@ def test_kiosk_drives_a_flow_with_events(client: TestClient) -> None:
     reply = turn(sid, text="到受理点领取")
     reply = turn(sid, event={"type": "printed"})
     assert any("办理完成" in m["text"] for m in reply["messages"])
-    assert turn(sid, text="你好")["session_id"] != sid
+    fresh = turn(sid, text="你好")
+    assert fresh["kind"] == "social:greeting" and fresh["flow"] is None
+    assert not any("重新开始" in m["text"] for m in fresh["messages"])
 
 
 def test_a_broken_knowledge_base_fails_health_and_readiness(config_factory: Callable[..., ServiceConfig],

@@ -70,7 +70,7 @@ def test_correction_replaces_the_id(chat: ChatFactory, flow: str) -> None:
     assert "已更正" in c.text and reply.step == step_before
     fs = c.state()["flow"]
     assert isinstance(fs, dict)
-    assert c.assistant.dialogue.runner.slot_value(fs, "id_number") == OTHER_ID
+    assert c.assistant.context.runner.slot_value(fs, "id_number") == OTHER_ID
 
 
 def test_correction_of_a_choice_switches_the_branch(chat: ChatFactory) -> None:

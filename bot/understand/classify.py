@@ -1,0 +1,222 @@
+"""What kind of turn is this: the one place every front end's text or event is classified.
+
+The checks run in this fixed order; the first that holds decides:
+
+1. client event — an event object, or a button payload '/name{json}'; no text and no event opens the session
+2. bad input    — empty, junk or over-long text
+3. command      — the whole utterance steers the dialogue (repeat, slower, cancel, back, restart, human, help,
+                  start, guide), clause by clause: "没听清楚，再讲一次" is one repeat
+4. refusal      — another person's data, forged documents, evading enforcement, someone else taking points
+                  (rules in data/understand/refusals.yaml), before anything could answer it
+5. flow input   — a flow waits and the text is a valid answer to its step (tried on a copy of the flow state)
+6. social       — the whole utterance is a greeting, thanks, goodbye, who/what are you, or where a facility is
+7. the engine's verdict, computed once for the text: refuse, another department, chit-chat
+8. switch       — "不是这个，我问的是…": another item than the one in focus
+9. follow-up    — a short question that names an aspect and no item of its own, asked about the item in focus;
+                  "那护照呢" asks the aspect in focus about another item
+10. question    — the engine found an item (every aspect the question names is answered)
+11. clarify     — an aspect without an item and nothing in focus, or nothing found with confidence
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.flow.runner import FlowRunner, FlowState, Output
+from bot.turn import State, TurnKind
+from bot.understand.commands import Commands, looks_like_question, parse_event_text
+from bot.understand.followup import FollowUps
+from bot.understand.lang import detect
+from bot.understand.refusal import RefusalMatch, Refusals
+from bot.understand.social import Social, SocialMatch
+from knowledge.engine import Answer, KnowledgeEngine
+from knowledge.normalize import InvalidQuery, check_query, normalize
+
+
+@dataclass
+class Understanding:
+    """The kind of one turn and what was found deciding it, so the policy never decides it again."""
+
+    kind: TurnKind
+    text: str | None = None
+    event: dict[str, Any] | None = None
+    command: str | None = None
+    social: SocialMatch | None = None
+    refusal: RefusalMatch | None = None
+    answer: Answer | None = None
+    """The engine's verdict on the text (computed at most once), or the answer about the item in focus."""
+    aspects: list[str] = field(default_factory=list)
+    """Every aspect asked, in the order asked, when a question names more than one."""
+    switch_choices: list[str] = field(default_factory=list)
+    """Items to offer when "不是这个" came with nothing else."""
+    flow_state: FlowState | None = None
+    flow_out: Output | None = None
+    """For flow input: the flow state after the step took the text, and what the flow says next."""
+    bad_input: str | None = None
+    """For bad input: the message key (bad_input_empty, bad_input_long, bad_input_junk)."""
+    unclear: str | None = None
+    """For clarify: switch (which other item?), aspect_only (which service?), not_understood (inside a flow),
+    low_confidence (nothing found)."""
+
+    @property
+    def label(self) -> str:
+        """The kind with its act, as reported to clients and in evaluation: 'command:repeat', 'social:thanks'."""
+        if self.kind is TurnKind.COMMAND and self.command:
+            return f"command:{self.command}"
+        if self.kind is TurnKind.SOCIAL and self.social is not None:
+            return f"social:{self.social.act}"
+        return str(self.kind)
+
+
+class Understander:
+    def __init__(self, engine: KnowledgeEngine, commands: Commands, followups: FollowUps, social: Social,
+                 refusals: Refusals, runner: FlowRunner | None = None, answer_cache: int = 2048) -> None:
+        self.engine = engine
+        self.commands = commands
+        self.followups = followups
+        self.social = social
+        self.refusals = refusals
+        self.runner = runner
+        self._cache_size = answer_cache
+        self._answers: OrderedDict[str, Answer] = OrderedDict()
+
+    def classify(self, text: str | None, state: State | None = None, event: dict[str, Any] | None = None,
+                 lang: str | None = None) -> Understanding:
+        """What kind of turn `text` (or `event`) is in a session with `state`; see the module docstring."""
+        state = state or {}
+        if event is None and isinstance(text, str) and text.lstrip().startswith("/"):
+            event = parse_event_text(text)
+        if event is not None:
+            return Understanding(TurnKind.EVENT, event=event)
+        if text is None:
+            return Understanding(TurnKind.EVENT, event={"type": "open"})
+        try:
+            clean = check_query(text)
+        except InvalidQuery:
+            return Understanding(TurnKind.BAD_INPUT, text=text if isinstance(text, str) else None,
+                                 bad_input=_bad_input_key(text))
+        command = self.commands.match(clean)
+        if command:
+            return Understanding(TurnKind.COMMAND, text=clean, command=command)
+        refusal = self.refusals.match(clean)
+        if refusal is not None:
+            return Understanding(TurnKind.REFUSAL, text=clean, refusal=refusal)
+        fs = state.get("flow")
+        if fs and self.runner is not None and fs.get("name") in self.runner.flows:
+            flow_input = self._flow_input(fs, clean, lang or str(state.get("lang") or "zh-Hans"))
+            if flow_input is not None:
+                return flow_input
+        social = self.social.match(clean)
+        if social is not None:
+            return Understanding(TurnKind.SOCIAL, text=clean, social=social)
+        return self._question(clean, state, fs)
+
+    def _flow_input(self, fs: FlowState, text: str, lang: str) -> Understanding | None:
+        assert self.runner is not None
+        trial: FlowState = copy.deepcopy(fs)
+        rest = self.commands.correction(text)
+        out = self.runner.correct(trial, rest, lang) if rest else None
+        if out is None:
+            out = self.runner.handle_text(trial, text, lang)
+        if out is None:
+            out = self.runner.restated_choice(trial, text, lang)
+        if out is None:
+            return None
+        return Understanding(TurnKind.FLOW_INPUT, text=text, flow_state=trial, flow_out=out)
+
+    def _question(self, text: str, state: State, fs: FlowState | None) -> Understanding:
+        query = self.social.strip_social(text) or text
+        normalized = normalize(query)
+        english = detect(text) == "en"
+        aspect = self.followups.english_aspect(query) if english else self.followups.aspect_followup(normalized)
+        if fs and not aspect and not (looks_like_question(text) or len(normalized) >= 6):
+            return Understanding(TurnKind.CLARIFY, text=text, unclear="not_understood")
+        verdict = self.ask(query)
+        if verdict.declined in ("refuse", "department", "chitchat"):
+            kind = {"refuse": TurnKind.REFUSAL, "department": TurnKind.DEPARTMENT,
+                    "chitchat": TurnKind.CHITCHAT}[verdict.declined]
+            return Understanding(kind, text=text, answer=verdict)
+        focus = (fs or {}).get("item") if fs else (state.get("focus") or {}).get("item")
+        focus = focus if focus in self.engine.items else None
+        if not english:
+            switched = self.followups.switch(normalized)
+            if switched is not None:
+                return self._switch(text, switched, focus, state)
+        if aspect and focus:
+            aspects = self._aspects(query, aspect)
+            return Understanding(TurnKind.FOLLOWUP, text=text, answer=self.engine.answer_item(focus, aspects[0]),
+                                 aspects=aspects)
+        if aspect:
+            return Understanding(TurnKind.CLARIFY, text=text, answer=verdict, unclear="aspect_only")
+        focus_aspect = (state.get("focus") or {}).get("aspect")
+        if focus and focus_aspect and not fs:
+            other = self.followups.about_other(query)
+            if other:
+                answer = self.ask(other, aspect=focus_aspect)
+                if not answer.declined:
+                    return Understanding(TurnKind.QUESTION, text=text, answer=answer, aspects=[focus_aspect])
+        if verdict.declined is None:
+            return Understanding(TurnKind.QUESTION, text=text, answer=verdict,
+                                 aspects=self._aspects(query, verdict.field))
+        return Understanding(TurnKind.CLARIFY, text=text, answer=verdict, unclear="low_confidence")
+
+    def _aspects(self, text: str, first: str | None) -> list[str]:
+        found = self.engine.aspects.detect_all(text)
+        if first and first not in found:
+            found.insert(0, first)
+        return found
+
+    def _switch(self, text: str, rest: str, focus: str | None, state: State) -> Understanding:
+        """'不是这个，我问的是换领': the best other item for the rest of the sentence, read with the item in focus."""
+        focus_state = state.get("focus") or {}
+        if not rest:
+            alts = [a for a in focus_state.get("alts") or [] if a in self.engine.items]
+            return Understanding(TurnKind.CLARIFY, text=text, switch_choices=alts, unclear="switch")
+        queries = [rest] + ([self.engine.items[focus].name + rest] if focus else [])
+        best: tuple[float, str] | None = None
+        for query in queries:
+            try:
+                ranking = self.engine.rank(query, k=5)
+            except InvalidQuery:
+                continue
+            for cand in ranking.candidates:
+                if cand.out_of_scope or cand.id == focus:
+                    continue
+                if best is None or cand.score > best[0]:
+                    best = (cand.score, cand.id)
+                break
+        if best is None or best[0] < self.engine.thresholds.min_score:
+            answer = self.ask(rest)
+            if answer.declined is None:
+                return Understanding(TurnKind.QUESTION, text=text, answer=answer)
+            return Understanding(TurnKind.CLARIFY, text=text, answer=answer, unclear="low_confidence")
+        aspect = focus_state.get("aspect") or self.followups.aspect(rest)
+        return Understanding(TurnKind.QUESTION, text=text, answer=self.engine.answer_item(best[1], aspect))
+
+    def ask(self, query: str, aspect: str | None = None) -> Answer:
+        """The engine's verdict on a question; repeated questions come from a bounded cache."""
+        key = f"{aspect or ''}\x00{query}"
+        cached = self._answers.get(key)
+        if cached is not None:
+            self._answers.move_to_end(key)
+            return cached
+        try:
+            answer = self.engine.ask(query, aspect=aspect)
+        except InvalidQuery:
+            answer = Answer(None, None, None, "", "", 0.0, True, [], declined="low_confidence")
+        if self._cache_size > 0:
+            self._answers[key] = answer
+            if len(self._answers) > self._cache_size:
+                self._answers.popitem(last=False)
+        return answer
+
+
+def _bad_input_key(text: object) -> str:
+    if not isinstance(text, str) or not text.strip():
+        return "bad_input_empty"
+    if len(text.strip()) > 500:
+        return "bad_input_long"
+    return "bad_input_junk"

@@ -1,0 +1,170 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.understand.social import DEFAULT_PATH, Social, SocialMatch, expand
+from knowledge.loader import default_data_dir
+from knowledge.normalize import to_simplified
+from knowledge.schema import SiteProfile
+
+
+@pytest.fixture(scope="module")
+def social() -> Social:
+    return Social.load()
+
+
+@pytest.fixture(scope="module")
+def site() -> SiteProfile:
+    raw = yaml.safe_load((default_data_dir() / "site.yaml").read_text(encoding="utf-8"))
+    return SiteProfile.model_validate(raw)
+
+
+SOCIAL_BY_ACT = {
+    "greeting": [
+        "你好", "您好！", "你好啊", "在吗？", "在不在", "有人吗", "有人在吗", "喂？喂？", "哈喽", "嗨", "早上好",
+        "晚上好呀", "同志你好", "警察同志，您好", "你 好", "大家好", "妳好", "hello", "Hi there!", "Good morning",
+        "Is anyone there?", "我有个问题", "我想咨询一下",
+    ],
+    "thanks": [
+        "谢谢", "谢谢谢谢", "多谢多谢", "谢了", "辛苦了", "麻烦你了", "好的谢谢", "好的，谢谢啊", "知道了，谢谢",
+        "我晓得了", "懂了懂了", "明白了", "嗯嗯，太感谢了！", "多謝多謝，我曉得了", "謝謝你", "thanks",
+        "Thank you very much!", "cheers", "ok thanks", "Got it, thank you",
+    ],
+    "goodbye": [
+        "再见", "拜拜", "那我走了", "好的没有了", "没事了，谢谢", "谢谢，再见", "再見", "bye", "Goodbye!",
+        "thanks, that's all",
+    ],
+    "identity": [
+        "你是谁", "你是机器人吗", "您叫啥名字", "你是机器人还是真人啊", "你是不是真人", "妳是誰", "Who are you?",
+        "Are you a robot?", "What's your name?",
+    ],
+    "capabilities": [
+        "你能干什么", "你会什么", "你有什么用", "你好，你都能办些什么业务？", "这里可以办哪些业务", "你能幹什麼",
+        "What can you do?", "hello, what can you help me with",
+    ],
+}
+SOCIAL = [(text, act) for act, texts in SOCIAL_BY_ACT.items() for text in texts]
+
+
+@pytest.mark.parametrize(("text", "act"), SOCIAL)
+def test_whole_social_utterances_get_their_act(social: Social, text: str, act: str) -> None:
+    found = social.match(text)
+    assert found is not None, text
+    assert found.act == act
+    assert found.facility is None
+
+
+FACILITIES_BY_PLACE = {
+    "toilet": [
+        "厕所在哪", "洗手间在哪里？", "请问卫生间怎么走", "我想上个厕所", "廁所在哪裡", "你好，有厕所吗",
+        "Where is the toilet?", "Excuse me, is there a restroom?",
+    ],
+    "water": ["哪里可以喝水", "有没有饮水机", "我口渴了，哪有水", "Where can I get drinking water?"],
+    "charging": ["手机没电了哪能充电", "哪里有充电宝", "有插座吗，我想给手机充个电", "Where can I charge my phone?"],
+    "waiting": ["哪里可以坐一下", "等候区在哪", "有没有椅子，老人站不住了", "Is there somewhere to sit?"],
+    "print": ["哪里可以复印", "哪里能复印身份证", "有打印机吗", "Where is the photocopier?"],
+}
+FACILITIES = [(text, place) for place, texts in FACILITIES_BY_PLACE.items() for text in texts]
+
+
+@pytest.mark.parametrize(("text", "place"), FACILITIES)
+def test_facility_questions_match(social: Social, text: str, place: str) -> None:
+    assert social.match(text) == SocialMatch(act="facility", facility=place, rest=social.strip_social(text))
+
+
+NOT_SOCIAL = [
+    "好的", "嗯", "对", "是的", "ok", "可以", "我", "请问", "是什么", "叫什么", "我想问一下身份证",
+    "你好，我身份证丢了怎么办", "您好，请问护照怎么办", "在吗，驾驶证到期了怎么换", "hello, how do I extend my visa",
+    "谢谢你帮我查一下办证进度", "补办身份证要带什么，谢谢", "我想谢谢那天帮我找回钱包的民警，怎么表扬",
+    "身份证在哪里办", "有人偷了我的车", "有人冒用我的身份证", "哪里可以拍证件照", "身份证复印件在哪里交", "打印",
+    "无犯罪记录证明在哪里打印", "户口本复印件要几份", "我手机没电了，电子驾照打不开怎么办", "早上几点开门",
+    "你们这里几点下班", "厕所里捡到一个钱包交给谁", "你好像没听懂我的话", "喂，我要报警",
+    "再见了我的驾照，扣满12分怎么办",
+    "Thanks, and where do I pay a traffic fine?", "who do I talk to about a lost passport",
+]
+
+
+@pytest.mark.parametrize("text", NOT_SOCIAL)
+def test_questions_and_bare_answers_are_not_social(social: Social, text: str) -> None:
+    assert social.match(text) is None
+
+
+@pytest.mark.parametrize(("text", "rest"), [
+    ("你好，我身份证丢了", "我身份证丢了"),
+    ("您好我想补办身份证", "我想补办身份证"),
+    ("警官你好，驾驶证到期怎么换？谢谢！", "驾驶证到期怎么换"),
+    ("好的，谢谢，那补办要多久", "那补办要多久"),
+    ("補辦身分證要多久，謝謝啊", "補辦身分證要多久"),
+    ("Hello, how do I extend my visa? Thanks a lot", "how do I extend my visa"),
+    ("小伙子，我的驾照要换了", "我的驾照要换了"),
+    ("有人打电话让我转钱，是真的吗", "有人打电话让我转钱，是真的吗"),
+    ("你好像没听懂", "你好像没听懂"),
+    ("他遇到麻烦了", "他遇到麻烦了"),
+    ("我身份证丢了", "我身份证丢了"),
+    ("好的", "好的"),
+    ("你好，谢谢", ""),
+])
+def test_strip_social_leaves_the_question(social: Social, text: str, rest: str) -> None:
+    assert social.strip_social(text) == rest
+
+
+@pytest.mark.parametrize("act", ["greeting", "thanks", "goodbye", "identity", "capabilities"])
+@pytest.mark.parametrize("lang", ["zh-Hans", "zh-Hant", "en"])
+def test_every_act_answers_in_every_language(social: Social, site: SiteProfile, act: str, lang: str) -> None:
+    screen, speech, _ = social.reply(SocialMatch(act), lang, site)
+    assert screen and speech
+    has_han = any("\u4e00" <= ch <= "\u9fff" for ch in screen)
+    assert has_han == (lang != "en")
+    if lang == "zh-Hant":
+        assert to_simplified(screen) != screen
+    if lang == "zh-Hans":
+        assert to_simplified(screen) == screen
+
+
+def test_greeting_says_what_it_can_do_and_offers_buttons(social: Social, site: SiteProfile) -> None:
+    screen, _, quick = social.reply(SocialMatch("greeting"), "zh-Hans", site)
+    assert "自助机" in screen and "工作人员" in screen and screen.endswith("？")
+    assert "转人工" in quick and len(quick) >= 3
+    _, _, quick_hant = social.reply(SocialMatch("greeting"), "zh-Hant", site)
+    assert "轉人工" in quick_hant
+    en_screen, _, en_quick = social.reply(SocialMatch("greeting"), "en", site)
+    assert "staff" in en_screen and en_quick and all(t.isascii() for t in en_quick)
+
+
+def test_goodbye_reminds_to_take_belongings(social: Social, site: SiteProfile) -> None:
+    assert "身份证" in social.reply(SocialMatch("goodbye"), "zh-Hans", site)[0]
+    assert "ID" in social.reply(SocialMatch("goodbye"), "en", site)[0]
+
+
+def test_facility_reply_comes_from_the_site_profile(social: Social, site: SiteProfile) -> None:
+    places = {"toilet": "二楼电梯左手边", "toilet_en": "left of the lift, 2nd floor"}
+    custom = site.model_copy(update={"facilities": places})
+    screen, speech, quick = social.reply(SocialMatch("facility", "toilet"), "zh-Hans", custom)
+    assert "二楼电梯左手边" in screen and "二楼电梯左手边" in speech and quick == []
+    assert "二樓電梯左手邊" in social.reply(SocialMatch("facility", "toilet"), "zh-Hant", custom)[0]
+    assert "left of the lift" in social.reply(SocialMatch("facility", "toilet"), "en", custom)[0]
+    assert site.facilities["water"] in social.reply(SocialMatch("facility", "water"), "zh-Hans", site)[0]
+
+
+def test_facility_missing_from_the_site_sends_to_the_desk(social: Social, site: SiteProfile) -> None:
+    bare = site.model_copy(update={"facilities": {}})
+    screen, _, _ = social.reply(SocialMatch("facility", "charging"), "zh-Hans", bare)
+    assert "服务台" in screen and site.duty_phone in screen
+    assert "desk" in social.reply(SocialMatch("facility", "charging"), "en", bare)[0]
+
+
+def test_cue_patterns_expand() -> None:
+    assert sorted(expand("[你|您]叫(什么|啥)")) == sorted(["叫什么", "叫啥", "你叫什么", "你叫啥", "您叫什么",
+                                                       "您叫啥"])
+    with pytest.raises(ValueError):
+        expand("(你|您")
+
+
+def test_a_broken_vocabulary_names_the_problem(tmp_path: Path) -> None:
+    raw = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    del raw["acts"]["thanks"]["reply"]["en"]
+    bad = tmp_path / "social.yaml"
+    bad.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"acts\.thanks.*en"):
+        Social.load(bad)
