@@ -42,7 +42,8 @@ def to_rasa(reply: dict[str, Any], recipient: str) -> list[dict[str, Any]]:
     if reply.get("buttons"):
         last["buttons"] = [{"title": b["title"], "payload": b["payload"]} for b in reply["buttons"]]
     custom = {k: reply.get(k) for k in ("session_id", "item_id", "item_title", "field", "actions", "flow", "step",
-                                       "progress", "expect", "handoff", "lang", "card")}
+                                       "progress", "expect", "handoff", "lang", "card", "kind", "redirect",
+                                       "speech_rate")}
     custom["speech"] = [m["speech"] for m in reply.get("messages", [])]
     last["custom"] = {k: v for k, v in custom.items() if v not in (None, [], {})} | {"handoff": reply.get("handoff")}
     return out

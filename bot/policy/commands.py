@@ -71,10 +71,10 @@ def _start_focus(ctx: Context, turn: Turn, item_id: str | None) -> None:
     """"现在办" after an answer: the flow of the item just answered, or where to go when it has no kiosk flow."""
     lang = turn.lang
     item = ctx.engine.items.get(item_id or "")
-    if item is not None and item.flow in ctx.runner.flows:
-        assert item.flow
-        say(ctx, turn, "flow_started", flow_title=pick(ctx.runner.flows[item.flow].title.as_dict(), lang))
-        start_flow(ctx, turn, item.flow, item.id)
+    flow = ctx.flow_for(item_id)
+    if item is not None and flow is not None:
+        say(ctx, turn, "flow_started", flow_title=pick(ctx.runner.flows[flow].title.as_dict(), lang))
+        start_flow(ctx, turn, flow, item.id)
     elif item is not None:
         where = "；".join(ctx.presenter.present(ctx.engine.answer_item(item.id, "location"), item, lang,
                                                turn.channel, False).card["where"])  # type: ignore[index]

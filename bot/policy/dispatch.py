@@ -8,7 +8,7 @@ from typing import Any
 from bot.flow.validators import SENSITIVE
 from bot.policy import declines, flows, questions
 from bot.policy.commands import command
-from bot.policy.respond import Context, failure, say
+from bot.policy.respond import Context, apply_flow, failure, say
 from bot.turn import Turn, TurnKind
 from bot.understand.classify import Understander, Understanding
 from bot.understand.lang import canonical, detect
@@ -69,6 +69,10 @@ class Policy:
                 failure(ctx, turn, u.text, "not_understood")
             else:
                 questions.clarify(ctx, turn, u)
+        elif in_flow and u.kind is TurnKind.SOCIAL and u.social is not None and u.social.act == "goodbye":
+            fs = turn.state["flow"]
+            apply_flow(ctx, turn, ctx.runner.cancel(fs, turn.lang), fs)
+            declines.social(ctx, turn, u)
         elif in_flow and u.kind in (TurnKind.QUESTION, TurnKind.FOLLOWUP):
             questions.answer(ctx, turn, u, in_flow=True)
             flows.resume(ctx, turn)

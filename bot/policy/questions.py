@@ -16,11 +16,11 @@ def answer(ctx: Context, turn: Turn, u: Understanding, in_flow: bool = False) ->
     if not in_flow:
         turn.state["last_question"] = mask_pii(text)
     item = ctx.engine.items[u.answer.item_id]
-    has_flow = bool(item.flow and item.flow in ctx.runner.flows)
-    if has_flow and not in_flow and ctx.commands.wants_to_start(text):
-        assert item.flow
-        say(ctx, turn, "flow_started", flow_title=pick(ctx.runner.flows[item.flow].title.as_dict(), turn.lang))
-        start_flow(ctx, turn, item.flow, item.id)
+    flow = ctx.flow_for(item.id)
+    has_flow = flow is not None
+    if flow is not None and not in_flow and ctx.commands.wants_to_start(text):
+        say(ctx, turn, "flow_started", flow_title=pick(ctx.runner.flows[flow].title.as_dict(), turn.lang))
+        start_flow(ctx, turn, flow, item.id)
         return
     answers = [u.answer] + [ctx.engine.answer_item(item.id, a) for a in u.aspects[1:] if a != u.answer.field]
     emergency_first(ctx, turn, text)

@@ -51,6 +51,16 @@ class Context:
             "help_window": self.english.gloss(help_window.number or help_window.name) if help_window else "front desk",
         }
         self.help_target = help_window.robot_target if help_window else None
+        self._flow_of_item = {item: name for name, flow in sorted(self.runner.flows.items()) for item in flow.items}
+
+    def flow_for(self, item_id: str | None) -> str | None:
+        """The kiosk flow that carries out an item: its own `flow`, else a flow that lists it among its items."""
+        item = self.engine.items.get(item_id or "")
+        if item is None:
+            return None
+        if item.flow and item.flow in self.runner.flows:
+            return item.flow
+        return self._flow_of_item.get(item.id)
 
 
 def say(ctx: Context, turn: Turn, key: str, **values: Any) -> None:

@@ -149,7 +149,7 @@ class Understander:
             aspects = self._aspects(query, aspect)
             return Understanding(TurnKind.FOLLOWUP, text=text, answer=self.engine.answer_item(focus, aspects[0]),
                                  aspects=aspects)
-        if aspect:
+        if aspect and (verdict.declined is not None or not self._names_something(normalized)):
             return Understanding(TurnKind.CLARIFY, text=text, answer=verdict, unclear="aspect_only")
         focus_aspect = (state.get("focus") or {}).get("aspect")
         if focus and focus_aspect and not fs:
@@ -162,6 +162,10 @@ class Understander:
             return Understanding(TurnKind.QUESTION, text=text, answer=verdict,
                                  aspects=self._aspects(query, verdict.field))
         return Understanding(TurnKind.CLARIFY, text=text, answer=verdict, unclear="low_confidence")
+
+    def _names_something(self, normalized: str) -> bool:
+        """More than an aspect and fillers: "居主证要住满多久" (a misheard item name), "这里晚上几点关门"."""
+        return len(self.followups.residue(normalized)) >= 2 or len(normalized) > 6
 
     def _aspects(self, text: str, first: str | None) -> list[str]:
         found = self.engine.aspects.detect_all(text)

@@ -63,6 +63,14 @@ class Commands:
         self._start_cues = [_norm(str(w)) for w in table.get("start_cues", [])]
         self._all_words = [_norm(str(w)) for w in table.get("all", [])]
         self._emergency = [_norm(str(w)) for w in table.get("emergency", [])]
+        self._patterns: list[tuple[str, re.Pattern[str], bool]] = []
+        for name, spec in (table.get("patterns") or {}).items():
+            if name not in COMMANDS:
+                raise ValueError(f"commands.yaml: patterns: unknown command {name!r}; known: {', '.join(COMMANDS)}")
+            for whole in spec.get("whole", []):
+                self._patterns.append((name, re.compile(str(whole)), True))
+            for part in spec.get("within", []):
+                self._patterns.append((name, re.compile(str(part)), False))
 
     @classmethod
     def load(cls, path: Path | None = None) -> Commands:
@@ -99,8 +107,32 @@ class Commands:
         return found.pop() if len(found) == 1 else None
 
     def _command(self, text: str) -> str | None:
+        variants = self._variants(text)
+        for t in variants:
+            if t in self._commands:
+                return self._commands[t]
+        for name, pattern, whole in self._patterns:
+            for t in variants:
+                if pattern.fullmatch(t) if whole else pattern.search(t):
+                    return name
+        return None
+
+    def _variants(self, text: str) -> list[str]:
+        """The normalised text and each step of stripping fillers from its ends ("你说太快了" → "说太快了")."""
         t = _norm(text)
-        return self._commands.get(t) or self._commands.get(self.core(text))
+        seen = [t]
+        changed = True
+        while changed and t:
+            changed = False
+            for f in self._fillers:
+                if f and t.startswith(f) and len(t) > len(f):
+                    t, changed = t[len(f):], True
+                elif f and t.endswith(f) and len(t) > len(f):
+                    t, changed = t[: -len(f)], True
+                if changed:
+                    seen.append(t)
+                    break
+        return seen
 
     def _yes_no_word(self, text: str) -> bool | None:
         for t in (_norm(text), self.core(text)):
