@@ -1,10 +1,11 @@
-"""English for foreigners: English questions mapped to Chinese query words, and English answers from guide facts."""
+"""English answers for foreigners from guide facts: titles, fees, places, hours, glossed from the Chinese guide.
+
+English questions are mapped to the guide's terms by knowledge/english.py alone."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,27 +23,12 @@ _WINDOW = re.compile(r"(\d+(?:-\d+)?)号窗口")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
-@dataclass(frozen=True)
-class EnglishQuery:
-    query: str
-    """Chinese words for retrieval ('' when no term was recognised)."""
-    aspect: str | None
-
-
-def _phrase(p: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![a-z])" + re.escape(p.lower()) + r"(?![a-z])")
-
-
 class English:
     def __init__(self, data: Mapping[str, Any], items: Mapping[str, Mapping[str, str]]) -> None:
-        terms = [(_phrase(str(p)), str(t["zh"]), len(str(p))) for t in data.get("terms", []) for p in t["en"]]
-        self._terms = sorted(terms, key=lambda t: -t[2])
-        self._aspects = [(a, [_phrase(str(c)) for c in cues]) for a, cues in (data.get("aspects") or {}).items()]
         self._glossary = sorted(((str(k), str(v)) for k, v in (data.get("glossary") or {}).items()),
                                 key=lambda kv: -len(kv[0]))
         self._exact = dict(self._glossary)
         self.categories: dict[str, str] = dict(data.get("categories") or {})
-        self._stopwords = {str(w).lower() for w in data.get("stopwords", [])}
         self.items = {k: dict(v) for k, v in items.items()}
 
     @classmethod
@@ -52,34 +38,6 @@ class English:
         with (directory / "en_items.yaml").open(encoding="utf-8") as fh:
             items = yaml.safe_load(fh) or {}
         return cls(data, items)
-
-    def translate(self, text: str) -> EnglishQuery:
-        low = " " + text.lower().replace("’", "'") + " "
-        words: list[str] = []
-        for pattern, zh, _ in self._terms:
-            if pattern.search(low):
-                words.append(zh)
-                low = pattern.sub(" ", low)
-        return EnglishQuery(" ".join(dict.fromkeys(words)), self.aspect(text))
-
-    def followup_aspect(self, text: str) -> str | None:
-        """The aspect of a short English follow-up ('How much?', 'Where do I apply?'); None if it names a subject."""
-        query = self.translate(text)
-        if query.query or query.aspect is None:
-            return None
-        low = " " + text.lower().replace("’", "'") + " "
-        for _, cues in self._aspects:
-            for cue in cues:
-                low = cue.sub(" ", low)
-        content = [w for w in re.findall(r"[a-z']+", low) if len(w) > 2 and w not in self._stopwords]
-        return None if content else query.aspect
-
-    def aspect(self, text: str) -> str | None:
-        low = text.lower()
-        for aspect, cues in self._aspects:
-            if any(c.search(low) for c in cues):
-                return aspect
-        return None
 
     def name(self, text: str) -> str:
         """A window, material or form name in English when the glossary has it whole, else as it is."""
