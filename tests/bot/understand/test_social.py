@@ -1,9 +1,11 @@
+import re
 from pathlib import Path
 
 import pytest
 import yaml
 
-from bot.understand.social import DEFAULT_PATH, Social, SocialMatch, expand
+from bot.understand.social import Social, SocialMatch
+from bot.understand.social_data import DEFAULT_PATH, expand, to_traditional
 from knowledge.loader import default_data_dir
 from knowledge.normalize import to_simplified
 from knowledge.schema import SiteProfile
@@ -24,24 +26,43 @@ SOCIAL_BY_ACT = {
     "greeting": [
         "你好", "您好！", "你好啊", "在吗？", "在不在", "有人吗", "有人在吗", "喂？喂？", "哈喽", "嗨", "早上好",
         "晚上好呀", "同志你好", "警察同志，您好", "你 好", "大家好", "妳好", "hello", "Hi there!", "Good morning",
-        "Is anyone there?", "我有个问题", "我想咨询一下",
+        "Is anyone there?", "我有个问题", "我想咨询一下", "姑娘，跟你打听个事儿", "同志，问你个事",
+        "麻烦问一下", "泥好",
+        # checking that the microphone works
+        "喂，听得到吗", "你能听清我讲话吗", "听得见不", "喂喂喂，有声音没", "你还在听吗", "聽得到嗎",
+        "Can you hear me?", "hello? is this thing on",
+        # checking the language
+        "你会说英语吗", "能讲普通话不", "有英文版吗", "你會說英文嗎", "Do you understand English?", "English please",
+        "Hello, does anyone here speak English?",
     ],
     "thanks": [
         "谢谢", "谢谢谢谢", "多谢多谢", "谢了", "辛苦了", "麻烦你了", "好的谢谢", "好的，谢谢啊", "知道了，谢谢",
-        "我晓得了", "懂了懂了", "明白了", "嗯嗯，太感谢了！", "多謝多謝，我曉得了", "謝謝你", "thanks",
-        "Thank you very much!", "cheers", "ok thanks", "Got it, thank you",
+        "嗯嗯，太感谢了！", "多謝多謝，我曉得了", "謝謝你", "thanks", "Thank you very much!", "cheers", "ok thanks",
+        "Got it, thank you", "给你添麻烦了", "真是太谢谢你了", "好人一生平安", "You're very helpful",
     ],
     "goodbye": [
         "再见", "拜拜", "那我走了", "好的没有了", "没事了，谢谢", "谢谢，再见", "再見", "bye", "Goodbye!",
-        "thanks, that's all",
+        "thanks, that's all", "掰掰～", "在见", "那我先撤了", "好嘞，那我先回去了", "我去准备材料了",
+        "行吧，我过两天再来", "没别的事了，谢谢你", "I'll come back tomorrow", "Alright, I'm all set",
+        # "I understand" closes the exchange unless it thanks
+        "好的知道了", "行，明白了", "懂了懂了", "我都清楚了", "好了我晓得了", "了解了", "OK got it",
     ],
     "identity": [
         "你是谁", "你是机器人吗", "您叫啥名字", "你是机器人还是真人啊", "你是不是真人", "妳是誰", "Who are you?",
         "Are you a robot?", "What's your name?",
+        # am I talking to a person
+        "我在跟真人说话吗", "和我聊天的是机器人吧", "你是活人不是", "对面是真人不", "你是機器人嗎", "你是AI吗",
+        "Am I talking to a real person?", "Are you a human or a robot?", "Is this automated?",
+        # whom it belongs to
+        "你们是哪个派出所的", "您是公安局的吗", "谁开发的你", "你是哪家公司做的", "Which department are you from?",
+        "Who made you?",
     ],
     "capabilities": [
         "你能干什么", "你会什么", "你有什么用", "你好，你都能办些什么业务？", "这里可以办哪些业务", "你能幹什麼",
-        "What can you do?", "hello, what can you help me with",
+        "What can you do?", "hello, what can you help me with", "你都会干嘛", "你能帮我办点啥",
+        "这个自助机能办什么业务", "你们这里都能办什么", "这台机器是干啥的", "你的功能是什么", "我可以问你些什么",
+        "这機器能辦什麼", "你这玩意儿有啥用", "都有哪些业务可以办", "What are you able to do?",
+        "What can this machine do?", "What sort of services do you offer?", "What kinds of questions can you answer?",
     ],
 }
 SOCIAL = [(text, act) for act, texts in SOCIAL_BY_ACT.items() for text in texts]
@@ -58,12 +79,18 @@ def test_whole_social_utterances_get_their_act(social: Social, text: str, act: s
 FACILITIES_BY_PLACE = {
     "toilet": [
         "厕所在哪", "洗手间在哪里？", "请问卫生间怎么走", "我想上个厕所", "廁所在哪裡", "你好，有厕所吗",
-        "Where is the toilet?", "Excuse me, is there a restroom?",
+        "我想上个洗手间", "Where is the toilet?", "Excuse me, is there a restroom?",
     ],
     "water": ["哪里可以喝水", "有没有饮水机", "我口渴了，哪有水", "Where can I get drinking water?"],
     "charging": ["手机没电了哪能充电", "哪里有充电宝", "有插座吗，我想给手机充个电", "Where can I charge my phone?"],
-    "waiting": ["哪里可以坐一下", "等候区在哪", "有没有椅子，老人站不住了", "Is there somewhere to sit?"],
-    "print": ["哪里可以复印", "哪里能复印身份证", "有打印机吗", "Where is the photocopier?"],
+    "waiting": [
+        "哪里可以坐一下", "等候区在哪", "有没有椅子，老人站不住了", "Is there somewhere to sit?", "取好号去哪等",
+        "拿了号在哪坐着", "取號後在哪裡等", "Where do I wait for my number?",
+    ],
+    "print": [
+        "哪里可以复印", "哪里能复印身份证", "有打印机吗", "Where is the photocopier?", "想复印一下户口本，在哪弄",
+        "打印材料去哪打", "Where can I make a copy of my ID?",
+    ],
 }
 FACILITIES = [(text, place) for place, texts in FACILITIES_BY_PLACE.items() for text in texts]
 
@@ -82,6 +109,16 @@ NOT_SOCIAL = [
     "你们这里几点下班", "厕所里捡到一个钱包交给谁", "你好像没听懂我的话", "喂，我要报警",
     "再见了我的驾照，扣满12分怎么办",
     "Thanks, and where do I pay a traffic fine?", "who do I talk to about a lost passport",
+    # yes/no answers and finished steps
+    "行", "好了", "行了", "可以了", "听到了",
+    # questions that look like closings
+    "办完了吗", "就这些吗", "知道了吗", "没有了吗", "我不知道怎么弄", "没明白", "了解一下",
+    # a person, a queue or a service, not an amenity
+    "民警在哪", "警察在哪里", "工作人员在哪", "取号机在哪", "在哪等结果", "护照在哪等", "在哪打印回执", "去哪拍照",
+    # about languages or units, but a service question
+    "能开英文的户籍证明吗", "有英文版的无犯罪记录证明吗", "我不会说普通话", "那归哪个部门管", "这个归哪个部门管",
+    "是哪个部门的", "你会办护照吗", "Do you speak English? I lost my passport", "Can you help me extend my visa?",
+    "我明天再来办身份证可以吗",
 ]
 
 
@@ -120,6 +157,32 @@ def test_every_act_answers_in_every_language(social: Social, site: SiteProfile, 
         assert to_simplified(screen) != screen
     if lang == "zh-Hans":
         assert to_simplified(screen) == screen
+
+
+@pytest.mark.parametrize(("text", "act"), [
+    ("知道了", "goodbye"), ("行了知道了", "goodbye"), ("明白了，回头再来", "goodbye"), ("知道了，谢谢", "thanks"),
+    ("谢谢，我明白了", "thanks"), ("明白了，谢谢，再见", "goodbye"), ("知道了吗", None),
+])
+def test_understanding_closes_unless_it_thanks(social: Social, text: str, act: str | None) -> None:
+    found = social.match(text)
+    assert (found.act if found else None) == act
+
+
+def test_a_spoken_greeting_is_short(social: Social, site: SiteProfile) -> None:
+    for lang in ("zh-Hans", "zh-Hant", "en"):
+        screen, speech, _ = social.reply(SocialMatch("greeting"), lang, site)
+        sentences = [part for part in re.split(r"[。？！.?!]", speech) if part.strip()]
+        assert 1 <= len(sentences) <= 2, speech
+        assert len(speech) < len(screen)
+
+
+def test_traditional_replies_have_no_simplified_characters(social: Social, site: SiteProfile) -> None:
+    matches = [SocialMatch(act) for act in social.data.acts]
+    matches += [SocialMatch("facility", key) for key in social.data.facility.places]
+    for match in matches:
+        screen, speech, quick = social.reply(match, "zh-Hant", site)
+        for text in (screen, speech, *quick):
+            assert to_traditional(text) == text, text
 
 
 def test_greeting_says_what_it_can_do_and_offers_buttons(social: Social, site: SiteProfile) -> None:
