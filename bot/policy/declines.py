@@ -35,6 +35,10 @@ def department(ctx: Context, turn: Turn, u: Understanding) -> None:
 
 def chitchat(ctx: Context, turn: Turn, u: Understanding) -> None:
     """Declined kindly, with what the assistant can do instead."""
+    if u.chitchat is not None:
+        screen, speech = ctx.smalltalk.reply(u.chitchat, turn.lang)
+        turn.reply.messages.append(Message(screen, speech))
+        return
     assert u.answer is not None
     if turn.lang == "en":
         say(ctx, turn, "chitchat")

@@ -51,6 +51,14 @@ def clarify(ctx: Context, turn: Turn, u: Understanding) -> None:
     if u.unclear == "aspect_only":
         say(ctx, turn, "followup_no_focus")
         return
+    if u.unclear == "vague":
+        say(ctx, turn, "clarify_vague")
+        guesses = ([u.answer.item_id] if u.answer is not None and u.answer.item_id else []) + \
+            (u.answer.alternatives if u.answer is not None else [])
+        turn.reply.buttons = [Button(render(ctx.engine.items[a].name, lang), ctx.engine.items[a].name)
+                              for a in dict.fromkeys(guesses) if a in ctx.engine.items][:4]
+        turn.reply.buttons.append(button(ctx, "button_human", lang))
+        return
     if u.unclear == "not_understood":
         failure(ctx, turn, text, "not_understood")
         return

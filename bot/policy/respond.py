@@ -16,6 +16,7 @@ from bot.present.messages import Messages
 from bot.records.privacy import mask_pii
 from bot.records.unanswered import UnansweredLog
 from bot.turn import Button, Message, Turn
+from bot.understand.chitchat import SmallTalk
 from bot.understand.commands import Commands
 from bot.understand.lang import pick, render
 from bot.understand.refusal import Refusals
@@ -34,6 +35,7 @@ class Context:
     english: English
     social: Social
     refusals: Refusals
+    smalltalk: SmallTalk
     unanswered: UnansweredLog
     config: AssistantConfig
     simulator: Simulator

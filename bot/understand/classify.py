@@ -6,16 +6,21 @@ The checks run in this fixed order; the first that holds decides:
 2. bad input    — empty, junk or over-long text
 3. command      — the whole utterance steers the dialogue (repeat, slower, cancel, back, restart, human, help,
                   start, guide), clause by clause: "没听清楚，再讲一次" is one repeat
-4. refusal      — another person's data, forged documents, evading enforcement, someone else taking points
-                  (rules in data/understand/refusals.yaml), before anything could answer it
+4. refusal      — another person's data or other users' data, an informant's identity, falsified records,
+                  forged or bought documents, someone else's ID, hiding from a warrant, evading enforcement,
+                  someone else taking points, illegal favours (data/understand/refusals.yaml), before anything
+                  could answer it
 5. flow input   — a flow waits and the text is a valid answer to its step (tried on a copy of the flow state)
 6. social       — the whole utterance is a greeting, thanks, goodbye, who/what are you, or where a facility is
-7. the engine's verdict, computed once for the text: refuse, another department, chit-chat
-8. switch       — "不是这个，我问的是…": another item than the one in focus
-9. follow-up    — a short question that names an aspect and no item of its own, asked about the item in focus;
+7. small talk   — insults, new "instructions" for the assistant, spam, remarks about the hall (chit-chat)
+8. follow-up    — only an aspect and fillers ("要带什么资料"), with an item in focus
+9. vague        — nothing but generic words ("我要办个证", "那个东西"): clarify with choices
+10. the engine's verdict, computed once for the text: refuse, another department, chit-chat
+11. switch      — "不是这个，我问的是…": another item than the one in focus
+12. follow-up   — a short question that names an aspect and no item of its own, asked about the item in focus;
                   "那护照呢" asks the aspect in focus about another item
-10. question    — the engine found an item (every aspect the question names is answered)
-11. clarify     — an aspect without an item and nothing in focus, or nothing found with confidence
+13. question    — the engine found an item (every aspect the question names is answered)
+14. clarify     — an aspect without an item and nothing in focus, or nothing found with confidence
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from typing import Any
 
 from bot.flow.runner import FlowRunner, FlowState, Output
 from bot.turn import State, TurnKind
+from bot.understand.chitchat import SmallTalk
 from bot.understand.commands import Commands, looks_like_question, parse_event_text
 from bot.understand.followup import FollowUps
 from bot.understand.lang import detect
@@ -46,6 +52,8 @@ class Understanding:
     command: str | None = None
     social: SocialMatch | None = None
     refusal: RefusalMatch | None = None
+    chitchat: str | None = None
+    """For small talk recognised by its own words: the category (insult, injection, spam, hall_comfort)."""
     answer: Answer | None = None
     """The engine's verdict on the text (computed at most once), or the answer about the item in focus."""
     aspects: list[str] = field(default_factory=list)
@@ -58,8 +66,8 @@ class Understanding:
     bad_input: str | None = None
     """For bad input: the message key (bad_input_empty, bad_input_long, bad_input_junk)."""
     unclear: str | None = None
-    """For clarify: switch (which other item?), aspect_only (which service?), not_understood (inside a flow),
-    low_confidence (nothing found)."""
+    """For clarify: switch (which other item?), aspect_only (which service?), vague (only generic words),
+    not_understood (inside a flow), low_confidence (nothing found)."""
 
     @property
     def label(self) -> str:
@@ -73,8 +81,10 @@ class Understanding:
 
 class Understander:
     def __init__(self, engine: KnowledgeEngine, commands: Commands, followups: FollowUps, social: Social,
-                 refusals: Refusals, runner: FlowRunner | None = None, answer_cache: int = 2048) -> None:
+                 refusals: Refusals, smalltalk: SmallTalk, runner: FlowRunner | None = None,
+                 answer_cache: int = 2048) -> None:
         self.engine = engine
+        self.smalltalk = smalltalk
         self.commands = commands
         self.followups = followups
         self.social = social
@@ -112,6 +122,9 @@ class Understander:
         social = self.social.match(clean)
         if social is not None:
             return Understanding(TurnKind.SOCIAL, text=clean, social=social)
+        chitchat = self.smalltalk.match(clean)
+        if chitchat is not None:
+            return Understanding(TurnKind.CHITCHAT, text=clean, chitchat=chitchat)
         return self._question(clean, state, fs)
 
     def _flow_input(self, fs: FlowState, text: str, lang: str) -> Understanding | None:
@@ -134,13 +147,19 @@ class Understander:
         aspect = self.followups.english_aspect(query) if english else self.followups.aspect_followup(normalized)
         if fs and not aspect and not (looks_like_question(text) or len(normalized) >= 6):
             return Understanding(TurnKind.CLARIFY, text=text, unclear="not_understood")
+        focus = (fs or {}).get("item") if fs else (state.get("focus") or {}).get("item")
+        focus = focus if focus in self.engine.items else None
+        if aspect and focus and not self.followups.residue(normalized):
+            aspects = self._aspects(query, aspect)
+            return Understanding(TurnKind.FOLLOWUP, text=text, answer=self.engine.answer_item(focus, aspects[0]),
+                                 aspects=aspects)
+        if not aspect and self.followups.vague(normalized):
+            return Understanding(TurnKind.CLARIFY, text=text, answer=self.ask(query), unclear="vague")
         verdict = self.ask(query)
         if verdict.declined in ("refuse", "department", "chitchat"):
             kind = {"refuse": TurnKind.REFUSAL, "department": TurnKind.DEPARTMENT,
                     "chitchat": TurnKind.CHITCHAT}[verdict.declined]
             return Understanding(kind, text=text, answer=verdict)
-        focus = (fs or {}).get("item") if fs else (state.get("focus") or {}).get("item")
-        focus = focus if focus in self.engine.items else None
         if not english:
             switched = self.followups.switch(normalized)
             if switched is not None:
@@ -165,6 +184,8 @@ class Understander:
 
     def _names_something(self, normalized: str) -> bool:
         """More than an aspect and fillers: "居主证要住满多久" (a misheard item name), "这里晚上几点关门"."""
+        if self.followups.vague(normalized):
+            return False
         return len(self.followups.residue(normalized)) >= 2 or len(normalized) > 6
 
     def _aspects(self, text: str, first: str | None) -> list[str]:

@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pypinyin import lazy_pinyin
 
 from bot.paths import package_data
 from knowledge.normalize import normalize
 
 COMMANDS = ("back", "repeat", "slower", "cancel", "help", "human", "start", "guide", "restart")
 _CLAUSE = re.compile(r"[\s,，。.!！;；、?？~～]+")
+_CJK = re.compile(r"[\u4e00-\u9fff]+")
 _EVENT_TEXT = re.compile(r"^/([a-z_]+)\s*(\{.*\})?\s*$", re.DOTALL)
 _QUESTION = re.compile(r"[?？吗呢嘛]|怎么|什么|哪|多少|几|能不能|可不可以|可以吗|要不要|是否|如何|咋|"
                        r"\b(?:how|what|where|when|which|can|do|does|is|are)\b", re.IGNORECASE)
@@ -42,6 +44,11 @@ def parse_event_text(text: str) -> dict[str, Any] | None:
     return event
 
 
+def _sound(text: str) -> str:
+    """How a command sounds, without tones: speech recognition writes 再说一边 for 再说一遍, 上一部 for 上一步."""
+    return " ".join(lazy_pinyin(text))
+
+
 def _norm(text: str) -> str:
     return normalize(text) if text.strip() else ""
 
@@ -63,6 +70,7 @@ class Commands:
         self._start_cues = [_norm(str(w)) for w in table.get("start_cues", [])]
         self._all_words = [_norm(str(w)) for w in table.get("all", [])]
         self._emergency = [_norm(str(w)) for w in table.get("emergency", [])]
+        self._sounds = {_sound(w): name for w, name in self._commands.items() if len(w) >= 2 and _CJK.fullmatch(w)}
         self._patterns: list[tuple[str, re.Pattern[str], bool]] = []
         for name, spec in (table.get("patterns") or {}).items():
             if name not in COMMANDS:
@@ -115,6 +123,9 @@ class Commands:
             for t in variants:
                 if pattern.fullmatch(t) if whole else pattern.search(t):
                     return name
+        for t in variants:
+            if 2 <= len(t) <= 8 and _CJK.fullmatch(t) and _sound(t) in self._sounds:
+                return self._sounds[_sound(t)]
         return None
 
     def _variants(self, text: str) -> list[str]:

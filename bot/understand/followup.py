@@ -24,6 +24,7 @@ class FollowUpCues:
     detector: AspectDetector
     switch_cues: tuple[str, ...]
     about_other: tuple[re.Pattern[str], ...]
+    vague_words: tuple[str, ...] = ()
     en_aspects: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = ()
     en_stopwords: frozenset[str] = frozenset()
 
@@ -46,6 +47,7 @@ class FollowUpCues:
             detector=AspectDetector(merged),
             switch_cues=_longest_first(data.get("switch_cues", [])),
             about_other=tuple(re.compile(p, re.IGNORECASE) for p in data.get("about_other", [])),
+            vague_words=_longest_first(data.get("vague_words", [])),
             en_aspects=tuple((str(a), tuple(_en_phrase(str(c)) for c in cues))
                              for a, cues in (english.get("aspects") or {}).items()),
             en_stopwords=frozenset(str(w).lower() for w in english.get("stopwords", [])),
@@ -109,6 +111,13 @@ class FollowUps:
                 low = cue.sub(" ", low)
         content = [w for w in re.findall(r"[a-z']+", low) if len(w) > 2 and w not in self.cues.en_stopwords]
         return None if content else found
+
+    def vague(self, normalized: str) -> bool:
+        """Nothing but generic words and fillers ("我要办个证", "那个东西怎么弄"): no service is named."""
+        rest = normalized
+        for word in (*self.cues.vague_words, *self.cues.fillers):
+            rest = rest.replace(word, "")
+        return bool(normalized) and not rest
 
     def switch(self, normalized: str) -> str | None:
         """The rest of '不是这个，我问的是X' (X), '' when only '不是这个' was said, None when no switch."""

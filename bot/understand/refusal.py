@@ -1,7 +1,9 @@
-"""Requests to refuse: another person's data, forged documents, evading enforcement, proxy points, illegal help.
+"""Requests to refuse: other people's data, forged or falsified documents, evading enforcement, proxy points…
 
 The cue lists and patterns live in bot/data/understand/refusals.yaml so that they can be reviewed and extended
-without touching code. Chinese is matched on the normalised text, English on the lower-cased text.
+without touching code. Chinese is matched on the normalised text, English on the lower-cased text. A category's
+rules for one language may be split into groups, each with its own `unless`, so that the innocent look-alikes of one
+kind of request do not let another kind through.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ _MATCH_LANGS = ("zh", "en")
 _TOP_KEYS = {"vocab", "categories"}
 _CATEGORY_KEYS = {"id", "zh", "en", "reply", "speech"}
 _RULE_KEYS = {"cues", "patterns", "unless"}
+_LANG_KEYS = _RULE_KEYS | {"groups"}
 _TEXT_LANGS = set(LANGUAGES)
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_]\w*)\}")
 _S2T = opencc.OpenCC("s2t")
@@ -42,6 +45,7 @@ class _Rules:
     patterns: tuple[re.Pattern[str], ...]
     unless: tuple[re.Pattern[str], ...]
     whole_words: bool
+    groups: tuple[_Rules, ...] = ()
 
     def blocked(self, text: str) -> bool:
         return any(p.search(text) for p in self.unless)
@@ -54,6 +58,11 @@ class _Rules:
             found = pattern.search(text)
             if found:
                 return found.group(0)
+        for group in self.groups:
+            if not group.blocked(text):
+                inner = group.find(text)
+                if inner is not None:
+                    return inner
         return None
 
 
@@ -88,7 +97,7 @@ class Refusals:
 
     def match(self, text: str) -> RefusalMatch | None:
         """The first category whose cue or pattern occurs in the text and whose `unless` patterns do not."""
-        texts = {"zh": normalize(text), "en": _english(text)}
+        texts = {"zh": _chinese(text), "en": _english(text)}
         for category in self._categories:
             if any(rules.blocked(texts[lang]) for lang, rules in category.rules.items()):
                 continue
@@ -117,6 +126,11 @@ class _StrictLoader(yaml.SafeLoader):
                 raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+def _chinese(text: str) -> str:
+    """normalize() without dropping a leading "那个" (in "那个人住哪" it names the person); the "x" hides it."""
+    return normalize("x" + text)[1:]
 
 
 def _english(text: str) -> str:
@@ -162,11 +176,10 @@ def _vocab(data: Any, file: str) -> dict[str, dict[str, str]]:
             key = f"vocab.{lang}.{name}"
             if not isinstance(name, str) or not _PLACEHOLDER.fullmatch("{" + name + "}"):
                 raise _fail(file, key, "a vocabulary name is letters, digits and _")
-            items = _strings(words, file, key)
+            items = [_expand(item, out[lang], file, f"{key}[{i}]").pattern
+                     for i, item in enumerate(_strings(words, file, key))]
             if not items:
                 raise _fail(file, key, "empty vocabulary")
-            for i, item in enumerate(items):
-                _compile(item, file, f"{key}[{i}]")
             ordered = sorted(items, key=len, reverse=True)
             out[lang][name] = "(?:" + "|".join(ordered) + ")"
     return out
@@ -182,17 +195,22 @@ def _expand(source: str, vocab: dict[str, str], file: str, key: str) -> re.Patte
     return _compile(_PLACEHOLDER.sub(sub, source), file, key)
 
 
-def _rules(data: Any, vocab: dict[str, str], lang: str, file: str, key: str) -> _Rules:
-    body = _mapping(data, file, key, _RULE_KEYS)
+def _rules(data: Any, vocab: dict[str, str], lang: str, file: str, key: str, top: bool = True) -> _Rules:
+    body = _mapping(data, file, key, _LANG_KEYS if top else _RULE_KEYS)
     prepare = normalize if lang == "zh" else _english
     cues = tuple(c for c in (prepare(w) for w in _strings(body.get("cues"), file, f"{key}.cues")) if c)
     patterns = tuple(_expand(p, vocab, file, f"{key}.patterns[{i}]")
                      for i, p in enumerate(_strings(body.get("patterns"), file, f"{key}.patterns")))
     unless = tuple(_expand(p, vocab, file, f"{key}.unless[{i}]")
                    for i, p in enumerate(_strings(body.get("unless"), file, f"{key}.unless")))
-    if not cues and not patterns:
+    raw_groups = body.get("groups") or []
+    if not isinstance(raw_groups, list):
+        raise _fail(file, f"{key}.groups", "expected a list")
+    groups = tuple(_rules(g, vocab, lang, file, f"{key}.groups[{i}]", top=False) for i, g in enumerate(raw_groups))
+    if not cues and not patterns and not groups:
         raise _fail(file, key, "needs cues or patterns")
-    return _Rules(tuple(sorted(cues, key=len, reverse=True)), patterns, unless, whole_words=lang == "en")
+    return _Rules(tuple(sorted(cues, key=len, reverse=True)), patterns, unless, whole_words=lang == "en",
+                  groups=groups)
 
 
 def _texts(data: Any, file: str, key: str, required: bool) -> dict[str, str]:
