@@ -39,9 +39,9 @@ sys.path.insert(0, str(REPO))
 
 from bot.flow.loader import load_flows  # noqa: E402
 from bot.flow.schema import Flow  # noqa: E402
-from bot.flow.validators import id_check_digit  # noqa: E402
-from bot.rasa.export import ExportOptions, export_project  # noqa: E402
+from bot.rasa import ExportOptions, export_project  # noqa: E402
 from knowledge.evaluate import Case, read_cases  # noqa: E402
+from knowledge.identifiers import id_check_digit  # noqa: E402
 from knowledge.loader import load  # noqa: E402
 
 RASA_ENV = REPO / ".rasa-env"
@@ -276,7 +276,7 @@ def evaluate(base: str, cases: list[Case], tag: str) -> dict[str, Any]:
 def nlu_threshold_sweep(base: str, cases: list[Case]) -> dict[str, Any]:
     """Rasa's NLU alone (POST /model/parse): what top-1 and OOS F1 would be at other FallbackClassifier thresholds.
     The best row is tuned on the very questions it is scored on, so it is an optimistic bound, not a result."""
-    from bot.rasa.actions import item_of_message
+    from bot.rasa.answers import item_of_message
 
     client = httpx.Client(timeout=60)
     parsed = []

@@ -28,13 +28,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from voice.asr import Transcript  # noqa: E402
+from voice.asr_whisper import WhisperRecognizer  # noqa: E402
 from voice.audio import SAMPLE_RATE, float_to_pcm, read_wav  # noqa: E402
 from voice.loop import VoiceSession  # noqa: E402
 from voice.numbers import to_simplified  # noqa: E402
 from voice.tts import PromptCache, Pyttsx3Synthesizer, speech_text, split_sentences  # noqa: E402
 from voice.vad import Endpointer  # noqa: E402
 from voice.vocab import load_vocabulary  # noqa: E402
-from voice.whisper_asr import WhisperRecognizer  # noqa: E402
 
 PUNCT = set("，。？！、,.?!:：；; \"'“”‘’-")
 

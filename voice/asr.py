@@ -1,10 +1,11 @@
-"""One small interface for speech recognition: whole utterances or a stream of PCM chunks, both backends alike."""
+"""One small interface for speech recognition: whole utterances or a stream of PCM chunks, every backend alike.
+
+Backends (voice.asr_whisper, voice.asr_vosk) implement it; voice.recognizers picks one by name."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -12,6 +13,10 @@ import numpy as np
 from voice.audio import SAMPLE_RATE, pcm_to_float
 from voice.numbers import understand
 from voice.vocab import SoundAlike
+
+
+class ModelError(RuntimeError):
+    """The speech model is missing or damaged; the message says what to install or where to point."""
 
 
 @dataclass
@@ -95,17 +100,3 @@ class BufferedStream:
 
     def finish(self) -> Transcript:
         return self.recognizer.transcribe(self.audio(), self.expect)
-
-
-def load_recognizer(kind: str = "whisper", model: str | Path | None = None, vocabulary: list[str] | None = None,
-                    **options: Any) -> Recognizer:
-    """`whisper` (default: Whisper base from the installed packages) or `vosk` (needs a model directory)."""
-    if kind == "whisper":
-        from voice.whisper_asr import WhisperRecognizer
-
-        return WhisperRecognizer(model, vocabulary=vocabulary, **options)
-    if kind == "vosk":
-        from voice.vosk_asr import VoskRecognizer
-
-        return VoskRecognizer(model, vocabulary=vocabulary, **options)
-    raise ValueError(f"unknown recogniser {kind!r}: use whisper or vosk")

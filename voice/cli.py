@@ -10,37 +10,15 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from voice.asr import Recognizer, load_recognizer
+from voice.asr import ModelError, Recognizer
+from voice.asr_whisper import default_cache_dir
 from voice.audio import AudioError, read_wav, write_wav
+from voice.cli_args import add_arguments
 from voice.loop import AssistantLike, SoundDevicePlayer, TurnResult, VoiceLoop, VoiceSession, reply_text
+from voice.recognizers import load_recognizer
 from voice.tts import PromptCache, Pyttsx3Synthesizer, load_prompts
 from voice.vad import FRAME_BYTES, Endpointer, make_vad
 from voice.vocab import load_vocabulary
-from voice.whisper_asr import ModelError, default_cache_dir
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--wav", nargs="+", type=Path, metavar="FILE",
-                        help="headless: recognise these 16 kHz mono 16-bit WAV files instead of the microphone")
-    parser.add_argument("--json", action="store_true", help="with --wav: one JSON line per file")
-    parser.add_argument("--session", default=None, metavar="ID",
-                        help="with --wav: one conversation across all files (default: a fresh session per file)")
-    parser.add_argument("--asr", choices=("whisper", "vosk"), default="whisper", help="speech recogniser")
-    parser.add_argument("--model", type=Path, default=None, metavar="DIR",
-                        help="model directory (whisper: a CTranslate2 Whisper model, default the packaged base; "
-                             "vosk: required, e.g. vosk-model-small-cn-0.22)")
-    parser.add_argument("--out", type=Path, default=Path("out/voice"), metavar="DIR",
-                        help="where reply audio is written (default: ./out/voice)")
-    parser.add_argument("--expect", default=None, help="with --wav: constrain the first file as the dialogue would "
-                        "(id_number, plate, digits6, phone, date, command, yes_no)")
-    parser.add_argument("--elderly", action="store_true", help="slower speech")
-    parser.add_argument("--no-tts", action="store_true", help="do not synthesise replies")
-    parser.add_argument("--push-to-talk", action="store_true", help="microphone: Enter starts and ends an utterance")
-    parser.add_argument("--no-input", type=float, default=8.0, metavar="S",
-                        help="seconds of silence after a reply before the no_input event (0: never)")
-    parser.add_argument("--max-utterance", type=float, default=15.0, metavar="S")
-    parser.add_argument("--vad", choices=("auto", "webrtc", "energy"), default="auto")
-    parser.add_argument("--prerender", action="store_true", help="render the common prompts into the cache and exit")
 
 
 def _vocabulary(assistant: AssistantLike) -> list[str]:

@@ -17,13 +17,14 @@ import cn2an
 import opencc
 from pypinyin import Style, lazy_pinyin, pinyin
 
+from knowledge.identifiers import DIGIT_WORDS, MOBILE_PREFIXES, PLATE_PROVINCES, X_WORDS, is_valid_id, is_valid_plate
+
 _T2S = opencc.OpenCC("t2s")
 
-# Canonical digit words and the digit readings people use (幺 for 1, 两 for 2, 洞 for 0).
+# Digits, the digit words people say and the financial numerals.
 _STRONG: dict[str, str] = {
     **{str(d): str(d) for d in range(10)},
-    "零": "0", "〇": "0", "洞": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4",
-    "五": "5", "六": "6", "七": "7", "八": "8", "九": "9",
+    **DIGIT_WORDS,
     "壹": "1", "贰": "2", "叁": "3", "肆": "4", "伍": "5", "陆": "6", "柒": "7", "捌": "8", "玖": "9",
     # homophones Whisper writes for 洞 and 幺 so often that they count as digits anywhere in a run
     "动": "0", "栋": "0", "腰": "1", "妖": "1", "遥": "1", "摇": "1",
@@ -41,20 +42,12 @@ _WEAK: dict[str, str] = {
     **dict.fromkeys("吧巴爸拔扒把疤", "8"),
     **dict.fromkeys("就酒久救旧韭", "9"),
 }
-_X_WORDS = ("艾克斯", "爱克斯", "埃克斯", "艾克思", "爱克思", "哎克斯", "克斯", "可斯", "可思", "克思",
-            "叉", "插", "差", "茶", "查", "岔", "擦", "餐", "参", "x", "X", "×")
+# The X of an ID number and what a recogniser writes for it; the longest reading is matched first.
+_X_WORDS = tuple(sorted({*X_WORDS, "爱克斯", "艾克思", "爱克思", "哎克斯", "克斯", "可斯", "可思", "克思",
+                         "插", "差", "茶", "查", "岔", "擦", "餐", "参", "x", "X", "×"}, key=lambda w: (-len(w), w)))
 _SEPARATORS = set(" \t,，、.。-—–_:：;；·/|!！?？\u200d")
 _FILLERS = ("那个", "就是", "然后", "这个", "嗯", "呃", "额", "啊", "哦", "噢", "唔")
 
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK = "10X98765432"
-# First two digits of a resident ID: the province-level region codes of GB/T 2260.
-ID_PROVINCES = frozenset({
-    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43",
-    "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82", "91",
-})
-
-PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 # Plate letters as they are read aloud in Mandarin; longer readings are matched first.
 _LETTER_NAMES: dict[str, str] = {
     "A": "诶欸哎", "B": "比必币笔毕逼鼻", "C": "西希吸溪惜夕", "D": "迪弟地滴帝第低", "E": "伊", "G": "吉鸡基",
@@ -89,23 +82,6 @@ NUMERIC_EXPECTS = ("id_number", "plate", "digits6", "phone")
 
 def to_simplified(text: str) -> str:
     return str(_T2S.convert(unicodedata.normalize("NFKC", text)))
-
-
-def id_check_digit(first17: str) -> str:
-    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
-
-
-def is_valid_id(value: str, today: dt.date | None = None) -> bool:
-    """18 characters, a known province, a real birth date not in the future, and the right check digit."""
-    if len(value) != 18 or not value[:17].isdigit() or value[:2] not in ID_PROVINCES:
-        return False
-    try:
-        born = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-    except ValueError:
-        return False
-    if born.year < 1900 or born > (today or dt.date.today()):
-        return False
-    return id_check_digit(value[:17]) == value[17]
 
 
 @dataclass(frozen=True)
@@ -240,18 +216,18 @@ def parse_digits(text: str, length: int | None = None, prefix: str = "") -> str 
 
 def parse_phone(text: str) -> str | None:
     value = parse_digits(text, 11, prefix="1")
-    return value if value and value[1] in "3456789" else None
+    return value if value and value[1] in MOBILE_PREFIXES else None
 
 
 def _province(ch: str) -> str | None:
-    if ch in PROVINCES:
+    if ch in PLATE_PROVINCES:
         return ch
     sound = pinyin(ch, style=Style.TONE3)[0][0]
-    exact = [p for p in PROVINCES if pinyin(p, style=Style.TONE3)[0][0] == sound]
+    exact = [p for p in PLATE_PROVINCES if pinyin(p, style=Style.TONE3)[0][0] == sound]
     if len(exact) == 1:
         return exact[0]
     bare = lazy_pinyin(ch)[0]
-    loose = [p for p in PROVINCES if lazy_pinyin(p)[0] == bare]
+    loose = [p for p in PLATE_PROVINCES if lazy_pinyin(p)[0] == bare]
     return loose[0] if len(loose) == 1 else None
 
 
@@ -283,12 +259,9 @@ def _plate_symbols(text: str) -> list[tuple[str, int]]:
         elif ch in _LETTER_SINGLE:
             out.append((_LETTER_SINGLE[ch], i))
         elif ch not in _SEPARATORS:
-            out.append((_PLATE_SOUNDS.get(lazy_pinyin(ch)[0], "?") if ch not in PROVINCES else "?", i))
+            out.append((_PLATE_SOUNDS.get(lazy_pinyin(ch)[0], "?") if ch not in PLATE_PROVINCES else "?", i))
         i += 1
     return out
-
-
-_PLATE = re.compile(r"^[A-HJ-NP-Z](?:[A-HJ-NP-Z0-9]{5}|[DF][A-HJ-NP-Z0-9][0-9]{4}|[0-9]{5}[DF])$")
 
 
 def parse_plate(text: str) -> str | None:
@@ -297,14 +270,14 @@ def parse_plate(text: str) -> str | None:
     syms = _plate_symbols(text)
     best: str | None = None
     for k, (sym, pos) in enumerate(syms):
-        if sym != "?" and text[pos] not in PROVINCES:
+        if sym != "?" and text[pos] not in PLATE_PROVINCES:
             continue
         province = _province(text[pos])
         if province is None:
             continue
         for n in (7, 6):
             body = "".join(s for s, _ in syms[k + 1:k + 1 + n])
-            if len(body) == n and _PLATE.match(body):
+            if len(body) == n and is_valid_plate(province + body):
                 best = province + body
                 break
     return best

@@ -12,8 +12,9 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from bot.channels.ws import CHANNELS
 from bot.server.service import NotReady, Service
-from voice.asr import Recognizer, load_recognizer
+from voice.asr import Recognizer
 from voice.audio import AudioError
+from voice.recognizers import load_recognizer
 from voice.stream import VoiceStream
 from voice.vad import Endpointer, make_vad
 

@@ -7,10 +7,10 @@ import contextlib
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.records.transcript import masked_input
-from bot.turn import Reply
+if TYPE_CHECKING:
+    from bot.turn import Reply
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 QUIT = {"/quit", "/exit", ":q", "quit", "exit"}
@@ -76,6 +76,7 @@ def _assistant(args: argparse.Namespace) -> Any:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     from bot.assistant import FlowError
+    from bot.records.transcript import masked_input
 
     try:
         assistant = _assistant(args)

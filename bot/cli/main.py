@@ -5,20 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Sequence
+from importlib import import_module
 from pathlib import Path
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+BUILTIN_COMMANDS = ("kb", "ask", "eval")
 
 
 def _print_json(data: object) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=None))
-
-
-def _engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from knowledge.engine import KnowledgeEngine
-
-    return KnowledgeEngine.load(data_dir=args.data, encoder=args.encoder)
 
 
 def cmd_kb_check(args: argparse.Namespace) -> int:
@@ -33,45 +29,15 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from knowledge.normalize import InvalidQuery, check_query
+    from bot.cli.ask import run
 
-    try:
-        check_query(args.text)
-        answer = _engine(args).ask(args.text)
-    except InvalidQuery as exc:
-        if args.json:
-            _print_json({"error": str(exc)})
-        print(f"daoban ask: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    if args.json:
-        _print_json({k: getattr(answer, k) for k in
-                     ("item_id", "title", "field", "answer", "speech", "score", "handoff", "alternatives")})
-    else:
-        print(answer.answer)
-    return EXIT_OK
+    return run(args)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from knowledge.evaluate import EvalFileError, evaluate, read_cases
+    from bot.cli.evaluate import run
 
-    try:
-        cases = read_cases(args.file)
-    except (EvalFileError, OSError) as exc:
-        print(f"daoban eval: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    engine = _engine(args)
-    engine.ask("身份证")
-    metrics, records = evaluate(engine, cases)
-    if args.details:
-        with args.details.open("w", encoding="utf-8") as fh:
-            for r in records:
-                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-    if args.json:
-        _print_json(metrics)
-    else:
-        for key, value in metrics.items():
-            print(f"{key:>14}: {value}")
-    return EXIT_OK
+    return run(args)
 
 
 def _add_engine_options(p: argparse.ArgumentParser) -> None:
@@ -80,22 +46,28 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
                    help="dense encoder: use-m3 (default), e5-small, st:/path/to/model, none (env DAOBAN_ENCODER)")
 
 
-Registrar = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
+SUBCOMMANDS = {
+    "chat": "bot.cli.chat", "flows": "bot.cli.chat", "unanswered": "bot.cli.chat",
+    "serve": "bot.cli.serve", "admin": "bot.cli.serve",
+    "voice": "bot.cli.voice",
+    "rasa": "bot.cli.rasa",
+}
+"""Subcommands registered by the module beside their package: each module's `register(subparsers)` adds its own."""
 
 
-def _optional_commands() -> list[Registrar]:
-    """Subcommands that live beside their packages (dialogue, server, voice, rasa), added when importable."""
-    found: list[Registrar] = []
-    for module in ("bot.cli.chat", "bot.cli.serve", "bot.cli.voice", "bot.cli.rasa", "bot.cli.bench"):
-        try:
-            mod = __import__(module, fromlist=["register"])
-        except ImportError:
-            continue
-        found.append(mod.register)
-    return found
+def _command_modules(argv: Sequence[str] | None) -> list[str]:
+    """The module of the subcommand argv names, so that a command imports no other command's module; every module
+    when argv names none of them (``--help``, a mistyped command) or is not given."""
+    name = next((a for a in argv if not a.startswith("-")), None) if argv is not None else None
+    if name in SUBCOMMANDS:
+        return [SUBCOMMANDS[name]]
+    if name in BUILTIN_COMMANDS:
+        return []
+    return list(dict.fromkeys(SUBCOMMANDS.values()))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The full parser, or with argv the parser for the subcommand it names (see `_command_modules`)."""
     parser = argparse.ArgumentParser(prog="daoban",
                                      description="导办 — offline assistant for self-service police halls")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -114,20 +86,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_engine_options(p)
     p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("eval", help="score retrieval on a JSON-lines question set")
-    p.add_argument("file", type=Path)
+    p = sub.add_parser("eval", help="score retrieval on a question set and kinds of turn on an edge set")
+    p.add_argument("file", type=Path, nargs="?", default=None, help='question lines {"q", "ids", "field"?}')
+    p.add_argument("--turns", type=Path, default=None,
+                   help="edge conversations (bench/data/edge_turns.jsonl): precision and recall per kind of turn")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--details", type=Path, default=None, help="write one JSON line per question here")
+    p.add_argument("--details", type=Path, default=None, help="write one JSON line per question or turn here")
     _add_engine_options(p)
     p.set_defaults(func=cmd_eval)
 
-    for register in _optional_commands():
-        register(sub)
+    for module in _command_modules(argv):
+        import_module(module).register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    if argv is None:
+        argv = sys.argv[1:]
+    args = build_parser(argv).parse_args(argv)
     from knowledge.loader import KnowledgeBaseError
 
     try:

@@ -12,7 +12,7 @@ BENCH_SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "rasa_vs_daoban.p
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from bot.rasa.export import ExportOptions, export_project
+    from bot.rasa import ExportOptions, export_project
 
     options = ExportOptions(mode=args.mode, epochs=args.epochs, fallback_threshold=args.fallback_threshold,
                             action_url=args.action_url, transformer_layers=args.transformer_layers)

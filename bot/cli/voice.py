@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from voice.cli_args import add_arguments
+
 
 def _missing_extras(exc: ImportError) -> int:
     print(f"daoban voice: the voice extras are not installed ({exc.name}); run: pip install -e '.[voice]'",
@@ -25,13 +27,7 @@ def cmd_voice(args: argparse.Namespace) -> int:
         return _missing_extras(exc)
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("voice", help="voice loop: microphone, or headless on WAV files (--wav)")
-    try:
-        from voice.cli import add_arguments
-    except ImportError:
-        parser.add_argument("args", nargs=argparse.REMAINDER)
-        parser.set_defaults(func=cmd_voice)
-        return
     add_arguments(parser)
     parser.set_defaults(func=cmd_voice)

@@ -10,7 +10,7 @@ import copy
 import itertools
 from typing import Any
 
-from bot.flow.validators import id_check_digit
+from knowledge.identifiers import id_check_digit
 
 _BASE = "44030519900307123"
 SAMPLE_ID = _BASE + id_check_digit(_BASE)

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.numerals import chinese_numbers, spoken_to_digits
-from knowledge.normalize import to_simplified
+import cn2an
 
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK = "10X98765432"
-PROVINCE_CODES = frozenset({11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
-                            50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83, 91})
-PLATE_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
-PLATE_SUFFIXES = "学警港澳挂领试超使"
-MOBILE_PREFIXES = frozenset("3456789")
+from knowledge.identifiers import (
+    MOBILE_PREFIXES,
+    PLATE_PROVINCES,
+    PLATE_SUFFIXES,
+    id_problem,
+    plate_problem,
+    spoken_to_digits,
+)
+from knowledge.normalize import to_simplified
 
 
 @dataclass(frozen=True)
@@ -48,10 +50,6 @@ def _bad(zh: str, en: str) -> Validation:
 NOT_FOUND = Validation(False, found=False)
 
 
-def id_check_digit(first17: str) -> str:
-    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
-
-
 def _longest(pattern: str, text: str) -> str | None:
     runs = re.findall(pattern, text)
     return max(runs, key=len) if runs else None
@@ -66,25 +64,24 @@ def validate_id_number(text: str, today: dt.date | None = None) -> Validation:
     if len(value) == 15 and value.isdigit():
         return _bad("这是15位的旧身份证号码，请输入现在使用的18位号码。",
                     "That is an old 15-digit number. Please enter the current 18-character ID number.")
-    if len(value) != 18:
+    problem = id_problem(value, today)
+    if problem == "length":
         return _bad(f"身份证号码应为18位，您输入了{len(value)}位，请核对后重新输入。",
                     f"An ID number has 18 characters; you entered {len(value)}. Please check and try again.")
-    if "X" in value[:17]:
+    if problem == "digits":
         return _bad("只有最后一位可以是X，前17位都应是数字。",
                     "Only the last character may be X; the first 17 must be digits.")
-    if int(value[:2]) not in PROVINCE_CODES:
+    if problem == "province":
         return _bad(f"前两位“{value[:2]}”不是有效的省份代码，请核对。",
                     f"The first two digits ({value[:2]}) are not a valid province code.")
     birth = value[6:14]
-    try:
-        born = dt.date(int(birth[:4]), int(birth[4:6]), int(birth[6:]))
-    except ValueError:
+    if problem == "birth_date":
         return _bad(f"第7到14位是出生日期，“{birth}”不是有效的日期，请核对。",
                     f"Characters 7-14 are the birth date and {birth} is not a valid date.")
-    if born.year < 1900 or born > (today or dt.date.today()):
+    if problem == "birth_range":
         return _bad(f"出生日期“{birth}”不在合理范围内，请核对。",
                     f"The birth date {birth} is out of range. Please check.")
-    if id_check_digit(value[:17]) != value[17]:
+    if problem == "check_digit":
         return _bad("号码校验不通过，可能有一位输错了，请逐位核对后重新输入。",
                     "The number does not pass the check-digit test; one character is probably wrong.")
     return _ok(value)
@@ -118,26 +115,22 @@ def validate_plate(text: str) -> Validation:
         return _bad("车牌号码第一个字应是省份简称，例如粤、京、沪，请带上省份简称重新输入。",
                     "A plate starts with the Chinese province abbreviation, e.g. 粤B12345.")
     plate = match.group(0)
-    letter = plate[1] if len(plate) > 1 else ""
-    if not ("A" <= letter <= "Z") or letter in "IO":
+    problem = plate_problem(plate)
+    if problem == "letter":
         return _bad("车牌第二位应是发牌机关代号字母（A到Z，不含I和O）。",
                     "The second character must be the issuing-office letter (A-Z, no I or O).")
-    if len(plate) not in (7, 8):
+    if problem == "length":
         return _bad(f"车牌号码应为7位（新能源车8位），您输入了{len(plate)}位，请核对。",
                     f"A plate has 7 characters (8 for new-energy vehicles); you entered {len(plate)}.")
-    serial = plate[2:]
-    if "I" in serial or "O" in serial:
+    if problem == "io":
         return _bad("车牌号码中不使用字母I和O，可能是数字1和0，请核对。",
                     "Plates do not use the letters I and O; perhaps you meant 1 and 0.")
-    if len(plate) == 8:
-        if not (serial[0] in "DF" or serial[-1] in "DF"):
-            return _bad("8位的新能源车牌，第三位或最后一位应是字母D或F，请核对。",
-                        "On an 8-character new-energy plate the third or last character is D or F.")
-        if not serial.isalnum() or not serial.isascii():
-            return _bad("新能源车牌后6位应是字母或数字。", "The last six characters must be letters or digits.")
-        return _ok(plate)
-    body, last = serial[:4], serial[4]
-    if not (body.isascii() and body.isalnum()) or not ((last.isascii() and last.isalnum()) or last in PLATE_SUFFIXES):
+    if problem == "new_energy":
+        return _bad("8位的新能源车牌：小型车第三位是D或F、最后四位是数字；大型车前五位是数字、最后一位是D或F，"
+                    "请核对。",
+                    "An 8-character new-energy plate is D or F, a letter or digit and four digits (small vehicles), "
+                    "or five digits and then D or F (large vehicles).")
+    if problem == "serial":
         return _bad("车牌后5位应是字母或数字（教练车、警车等最后一位可为汉字）。",
                     "The last five characters must be letters or digits.")
     return _ok(plate)
@@ -156,6 +149,14 @@ def validate_digits6(text: str) -> Validation:
         return _ok(run[-6:], note=f"您输入了{len(run)}位，已取最后6位“{run[-6:]}”。",
                    note_en=f"You entered {len(run)} characters; the last six ({run[-6:]}) are used.")
     return _ok(run)
+
+
+def chinese_numbers(text: str) -> str:
+    """Spoken numbers inside words: 第二条 → 第2条, 三月七日 → 3月7日 (cn2an), leaving other text alone."""
+    try:
+        return str(cn2an.transform(unicodedata.normalize("NFKC", text), "cn2an"))
+    except (ValueError, KeyError, IndexError):
+        return unicodedata.normalize("NFKC", text)
 
 
 _RELATIVE = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "today": 0, "tomorrow": 1}

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import re
 
-_NUMERAL = "0-9０-９零〇洞幺一二两三四五六七八九"
+from knowledge.identifiers import DIGIT_WORDS, PLATE_PROVINCES, PLATE_SUFFIXES
+
+_NUMERAL = "0-9０-９" + "".join(DIGIT_WORDS)
 _RUN = re.compile(rf"[{_NUMERAL}](?:[{_NUMERAL}Xx叉 \-]|(?<=[{_NUMERAL}])\s){{9,}}[{_NUMERAL}Xx叉]?")
-_TO_DIGIT = str.maketrans("０１２３４５６７８９零〇洞幺一二两三四五六七八九叉x", "0123456789" "00011223456789" "XX")
-_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
-_PLATE = re.compile(rf"([{_PROVINCES}])\s?([A-HJ-NP-Za-hj-np-z])[\s·•]?([A-HJ-NP-Za-hj-np-z0-9]{{4,5}})"
-                    rf"([A-HJ-NP-Za-hj-np-z0-9学警港澳挂领试超])(?![A-Za-z0-9])")
+_TO_DIGIT = str.maketrans({**{chr(0xFF10 + d): str(d) for d in range(10)}, **DIGIT_WORDS, "叉": "X", "x": "X"})
+_PLATE = re.compile(rf"([{PLATE_PROVINCES}])\s?([A-HJ-NP-Za-hj-np-z])[\s·•]?([A-HJ-NP-Za-hj-np-z0-9]{{4,5}})"
+                    rf"([A-HJ-NP-Za-hj-np-z0-9{PLATE_SUFFIXES}])(?![A-Za-z0-9])")
 
 
 def _digits(run: str) -> str:

@@ -17,7 +17,7 @@ def vocabulary() -> list[str]:
 @pytest.fixture(scope="session")
 def whisper(vocabulary: list[str], tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """Whisper base reassembled from the installed packages into a fresh cache, loaded once."""
-    from voice.whisper_asr import WhisperRecognizer, whisper_base_dir
+    from voice.asr_whisper import WhisperRecognizer, whisper_base_dir
 
     return WhisperRecognizer(whisper_base_dir(tmp_path_factory.mktemp("cache")), vocabulary=vocabulary)
 

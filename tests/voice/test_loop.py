@@ -95,7 +95,7 @@ def test_stream_events_and_expect(whisper) -> None:  # type: ignore[no-untyped-d
 
 
 def test_stream_partials_and_end_of_input(whisper) -> None:  # type: ignore[no-untyped-def]
-    from voice.whisper_asr import WhisperRecognizer
+    from voice.asr_whisper import WhisperRecognizer
 
     partial_asr = WhisperRecognizer(whisper.model_dir, prompt=whisper.prompt, partial_every_s=1.0)
     stream = VoiceStream(partial_asr, Endpointer(no_input_s=None))

@@ -8,10 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from knowledge.identifiers import ID_PROVINCES, id_check_digit, is_valid_id
 from voice.numbers import (
-    ID_PROVINCES,
-    id_check_digit,
-    is_valid_id,
     match_command,
     parse_date,
     parse_id,

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voice.asr import load_recognizer
+from voice.asr import ModelError
 from voice.audio import float_to_pcm, read_wav
-from voice.whisper_asr import ModelError
+from voice.recognizers import load_recognizer
 
 pytestmark = pytest.mark.slow
 WORDS = ["안녕하세요", "감사합니다", "아니요", "서울"]

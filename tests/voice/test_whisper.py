@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from voice.asr_whisper import BASE_MODEL_BYTES, whisper_base_dir
 from voice.audio import read_wav
-from voice.whisper_asr import BASE_MODEL_BYTES, whisper_base_dir
 
 DATA = Path(__file__).with_name("data")
 pytestmark = pytest.mark.slow
@@ -70,7 +70,7 @@ def test_no_network_needed(whisper, monkeypatch: pytest.MonkeyPatch) -> None:  #
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    from voice.whisper_asr import WhisperRecognizer
+    from voice.asr_whisper import WhisperRecognizer
 
     again = WhisperRecognizer(whisper.model_dir, prompt="")
     assert "护照" in again.transcribe(read_wav(DATA / "q_008.wav")).text

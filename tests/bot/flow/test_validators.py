@@ -5,8 +5,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.flow.validators import (
-    PROVINCE_CODES,
-    id_check_digit,
     validate,
     validate_date,
     validate_digits6,
@@ -14,13 +12,14 @@ from bot.flow.validators import (
     validate_mobile,
     validate_plate,
 )
+from knowledge.identifiers import ID_PROVINCES, id_check_digit
 
 TODAY = dt.date(2026, 11, 22)
 
 
 @st.composite
 def valid_ids(draw: st.DrawFn) -> str:
-    region = f"{draw(st.sampled_from(sorted(PROVINCE_CODES))):02d}{draw(st.integers(0, 9999)):04d}"
+    region = f"{draw(st.sampled_from(sorted(ID_PROVINCES)))}{draw(st.integers(0, 9999)):04d}"
     born = draw(st.dates(min_value=dt.date(1900, 1, 1), max_value=TODAY))
     body = region + born.strftime("%Y%m%d") + f"{draw(st.integers(0, 999)):03d}"
     return body + id_check_digit(body)
@@ -96,7 +95,7 @@ def test_mobile_errors(text: str, needle: str) -> None:
 
 @pytest.mark.parametrize(("text", "value"), [
     ("粤B12342", "粤B12342"), ("粤b 1234五", "粤B12345"), ("粵B·12345", "粤B12345"),
-    ("粤BD12345", "粤BD12345"), ("京AF1234D", "京AF1234D"), ("粤B1234学", "粤B1234学"),
+    ("粤BD12345", "粤BD12345"), ("京A12345D", "京A12345D"), ("粤B1234学", "粤B1234学"),
 ], ids=["plain", "spoken", "traditional", "new-energy", "new-energy-large", "coach"])
 def test_plates(text: str, value: str) -> None:
     assert validate_plate(text).value == value
@@ -104,7 +103,8 @@ def test_plates(text: str, value: str) -> None:
 
 @pytest.mark.parametrize(("text", "needle"), [
     ("B12345", "省份简称"), ("粤B1234", "7位"), ("粤BO1234", "I和O"), ("粤1B2345", "字母"), ("粤BA12345", "D或F"),
-], ids=["province", "length", "io", "letter", "new-energy"])
+    ("京AF1234D", "D或F"),
+], ids=["province", "length", "io", "letter", "new-energy", "new-energy-digits"])
 def test_plate_errors(text: str, needle: str) -> None:
     result = validate_plate(text)
     assert not result.ok and needle in (result.error or "")

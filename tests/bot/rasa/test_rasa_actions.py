@@ -11,16 +11,11 @@ from typing import Any
 
 import pytest
 
-from bot.flow.validators import id_check_digit
 from bot.rasa import naming
-from bot.rasa.actions import (
-    FormRegistry,
-    KnowledgeAnswers,
-    check_slot,
-    item_of_message,
-    mask,
-    match_option,
-)
+from bot.rasa.answers import KnowledgeAnswers, item_of_message
+from bot.rasa.forms import FormRegistry
+from bot.rasa.slots import check_slot, mask, match_option
+from knowledge.identifiers import id_check_digit
 
 _BASE = "11010519491231002"
 GOOD_ID = _BASE + id_check_digit(_BASE)
@@ -162,7 +157,7 @@ def test_answer_action_answers_the_selected_item() -> None:
                "response_selector": {"kb": {"response": {"intent_response_key": "kb/hz_003", "confidence": 0.8}}}}
     tracker = Tracker("s", {}, message, [], False, None, {}, "action_listen")
     dispatcher = CollectingDispatcher()
-    domain = {"slots": {naming.SLOT_FLOW: {}, naming.SLOT_ITEM: {}}}
+    domain: dict[str, Any] = {"slots": {naming.SLOT_FLOW: {}, naming.SLOT_ITEM: {}}}
     events = _run(actions.ActionAnswerKnowledge().run(dispatcher, tracker, domain))
     (msg,) = dispatcher.messages
     assert msg["custom"]["item_id"] == "HZ-003" and msg["custom"]["field"] == "fee"

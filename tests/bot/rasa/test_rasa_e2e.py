@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from bot.flow.validators import id_check_digit
-from bot.rasa.export import ExportOptions, export_project
+from bot.rasa import ExportOptions, export_project
+from knowledge.identifiers import id_check_digit
 
 REPO = Path(__file__).resolve().parents[3]
 RASA_ENV = REPO / ".rasa-env"

@@ -12,15 +12,10 @@ import yaml
 from bot.cli.main import main as daoban
 from bot.flow.loader import load_flow_file
 from bot.rasa import naming
-from bot.rasa.export import (
-    ExportOptions,
-    build_project,
-    clean_example,
-    export_project,
-    intent_counts,
-    plan_forms,
-    required_flow_steps,
-)
+from bot.rasa.export import build_project, export_project
+from bot.rasa.export_nlu import clean_example, intent_counts
+from bot.rasa.export_options import ExportOptions
+from bot.rasa.forms import plan_forms, required_flow_steps
 from knowledge.loader import load
 
 BUILTIN_ACTIONS = {"action_deactivate_loop", "action_default_fallback", "action_listen", "action_restart"}

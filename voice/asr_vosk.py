@@ -14,11 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from voice.asr import Transcript, finish_transcript
+from voice.asr import ModelError, Transcript, finish_transcript
 from voice.audio import SAMPLE_RATE, float_to_pcm
 from voice.numbers import COMMANDS, to_simplified
 from voice.vocab import SoundAlike
-from voice.whisper_asr import ModelError
 
 # Closed vocabularies for grammar-constrained recognition while the dialogue expects them.
 _DIGIT_WORDS = ["零", "一", "幺", "二", "两", "三", "四", "五", "六", "七", "八", "九", "洞", "叉"]

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from voice.asr import BufferedStream, Transcript, finish_transcript
+from voice.asr import BufferedStream, ModelError, Transcript, finish_transcript
 from voice.audio import SAMPLE_RATE, float_to_pcm
 from voice.numbers import to_simplified, understand
 from voice.vad import FRAME_BYTES, FRAME_MS, make_vad
@@ -53,10 +53,6 @@ PASSES: dict[str | None, tuple[tuple[str | None, bool], ...]] = {
     "digits6": (("digits6", True), ("", False)),
     "phone": (("phone", True), ("", False)),
 }
-
-
-class ModelError(RuntimeError):
-    """The speech model is missing or damaged; the message says what to install or where to point."""
 
 
 def default_cache_dir() -> Path:
