@@ -33,6 +33,11 @@ def answer(ctx: Context, turn: Turn, u: Understanding, in_flow: bool = False) ->
             r.item_id, r.item_title, r.field = item.id, view.item_title, one.field
             r.actions += view.actions
             buttons = view.buttons
+    for other in u.more:
+        assert other.item_id is not None
+        extra = ctx.engine.items[other.item_id]
+        view = ctx.presenter.present(other, extra, turn.lang, turn.channel, False)
+        r.messages += view.messages
     if not in_flow:
         r.buttons = buttons
         turn.state["focus"] = {"item": item.id, "aspect": u.answer.field, "alts": u.answer.alternatives[:3]}

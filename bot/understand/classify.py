@@ -26,6 +26,7 @@ The checks run in this fixed order; the first that holds decides:
 from __future__ import annotations
 
 import copy
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,6 +59,8 @@ class Understanding:
     """The engine's verdict on the text (computed at most once), or the answer about the item in focus."""
     aspects: list[str] = field(default_factory=list)
     """Every aspect asked, in the order asked, when a question names more than one."""
+    more: list[Answer] = field(default_factory=list)
+    """A second item asked in the same question ("驾照丢了补办，行驶证也丢了"), answered after the first."""
     switch_choices: list[str] = field(default_factory=list)
     """Items to offer when "不是这个" came with nothing else."""
     flow_state: FlowState | None = None
@@ -178,8 +181,9 @@ class Understander:
                 if not answer.declined:
                     return Understanding(TurnKind.QUESTION, text=text, answer=answer, aspects=[focus_aspect])
         if verdict.declined is None:
-            return Understanding(TurnKind.QUESTION, text=text, answer=verdict,
-                                 aspects=self._aspects(query, verdict.field))
+            aspects = self._aspects(query, verdict.field)
+            return Understanding(TurnKind.QUESTION, text=text, answer=verdict, aspects=aspects,
+                                 more=self._second_item(query, verdict, aspects))
         return Understanding(TurnKind.CLARIFY, text=text, answer=verdict, unclear="low_confidence")
 
     def _names_something(self, normalized: str) -> bool:
@@ -187,6 +191,27 @@ class Understander:
         if self.followups.vague(normalized):
             return False
         return len(self.followups.residue(normalized)) >= 2 or len(normalized) > 6
+
+    def _second_item(self, query: str, verdict: Answer, aspects: list[str]) -> list[Answer]:
+        """A second item, when two clauses each name a different document as a need of their own: the second says
+        也/还 or follows 还有/另外/以及/顺便, or both clauses ask an aspect ("补办身份证多少钱，护照要多久")."""
+        clauses = [(i, c) for i, c in enumerate(_CLAUSE.split(query)) if c and c.strip()]
+        named = [(i, c, d) for i, c in clauses if (d := self.followups.document(normalize(c)))]
+        if len(named) < 2 or len({d for _, _, d in named}) < 2:
+            return []
+        first, second = named[0][1], next(c for _, c, d in named[1:] if d != named[0][2])
+        parallel = bool(_ALSO.search(second)) or bool(_JOINED.search(query)) or (
+            self.engine.aspects.detect(first) is not None and self.engine.aspects.detect(second) is not None)
+        if not parallel:
+            return []
+        answers = [self.ask(first), self.ask(second)]
+        ids: list[str] = [a.item_id for a in answers if a.item_id and a.declined is None and a.score >= _SECOND_ITEM_SCORE]
+        if len(ids) < 2 or ids[0] == ids[1] or verdict.item_id not in ids:
+            return []
+        other = ids[1] if ids[0] == verdict.item_id else ids[0]
+        clause = second if other == ids[1] else first
+        aspect = self.engine.aspects.detect(clause) or (aspects[0] if aspects else None)
+        return [self.engine.answer_item(other, aspect)]
 
     def _aspects(self, text: str, first: str | None) -> list[str]:
         found = self.engine.aspects.detect_all(text)
@@ -237,6 +262,12 @@ class Understander:
             if len(self._answers) > self._cache_size:
                 self._answers.popitem(last=False)
         return answer
+
+
+_CLAUSE = re.compile(r"[，,。；;？?！!]+|还有|另外|以及|顺便|\s+(?:and|also)\s+", re.IGNORECASE)
+_SECOND_ITEM_SCORE = 0.6
+_ALSO = re.compile(r"也|还要|还想|还得|又|and also|as well")
+_JOINED = re.compile(r"还有|另外|以及|顺便")
 
 
 def _bad_input_key(text: object) -> str:

@@ -25,6 +25,8 @@ class FollowUpCues:
     switch_cues: tuple[str, ...]
     about_other: tuple[re.Pattern[str], ...]
     vague_words: tuple[str, ...] = ()
+    objects: tuple[tuple[str, str], ...] = ()
+    """(name, document) pairs, longest name first: which document a clause names."""
     en_aspects: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = ()
     en_stopwords: frozenset[str] = frozenset()
 
@@ -48,6 +50,8 @@ class FollowUpCues:
             switch_cues=_longest_first(data.get("switch_cues", [])),
             about_other=tuple(re.compile(p, re.IGNORECASE) for p in data.get("about_other", [])),
             vague_words=_longest_first(data.get("vague_words", [])),
+            objects=tuple(sorted(((normalize(str(n)), str(doc)) for doc, names in (data.get("objects") or {}).items()
+                                  for n in names), key=lambda pair: -len(pair[0]))),
             en_aspects=tuple((str(a), tuple(_en_phrase(str(c)) for c in cues))
                              for a, cues in (english.get("aspects") or {}).items()),
             en_stopwords=frozenset(str(w).lower() for w in english.get("stopwords", [])),
@@ -111,6 +115,16 @@ class FollowUps:
                 low = cue.sub(" ", low)
         content = [w for w in re.findall(r"[a-z']+", low) if len(w) > 2 and w not in self.cues.en_stopwords]
         return None if content else found
+
+    def document(self, normalized: str) -> str | None:
+        """The document a clause names first ("行驶证也丢了" → vehicle_licence), or None."""
+        best: tuple[int, str] | None = None
+        for name, doc in self.cues.objects:
+            at = normalized.find(name)
+            if at >= 0 and (best is None or at < best[0]):
+                best = (at, doc)
+                normalized = normalized.replace(name, "#" * len(name))
+        return best[1] if best else None
 
     def vague(self, normalized: str) -> bool:
         """Nothing but generic words and fillers ("我要办个证", "那个东西怎么弄"): no service is named."""

@@ -17,9 +17,18 @@ def test_ask_json_contract() -> None:
     result = _daoban("ask", "驾驶证快到期了怎么换", "--json")
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
-    assert set(out) == {"item_id", "title", "field", "answer", "speech", "score", "handoff", "alternatives"}
-    assert out["item_id"] == "JG-049"
+    assert set(out) == {"item_id", "title", "field", "answer", "speech", "score", "handoff", "alternatives", "kind",
+                        "declined", "redirect", "hotline"}
+    assert out["item_id"] == "JG-049" and out["kind"] == "question" and out["declined"] is None
     assert out["handoff"] is False
+
+
+@pytest.mark.slow
+def test_ask_reports_the_kind_of_turn_and_the_body_referred_to() -> None:
+    weather = json.loads(_daoban("ask", "今天天气怎么样", "--json").stdout)
+    assert weather["kind"] == "chitchat" and weather["declined"] == "chitchat" and weather["item_id"] is None
+    hello = json.loads(_daoban("ask", "你好", "--json").stdout)
+    assert hello["kind"] == "social:greeting" and "没有找到" not in hello["answer"]
 
 
 @pytest.mark.parametrize("text", ["", "x" * 10_000, "\x01\x02\x03\x7f"])
