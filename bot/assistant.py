@@ -27,12 +27,14 @@ from bot.session.sealing import Sealer
 from bot.session.store import MemoryStore, SessionStore
 from bot.turn import Reply, Turn, new_state
 from bot.understand.chitchat import SmallTalk
-from bot.understand.classify import Understander, Understanding
+from bot.understand.classify import Understander
 from bot.understand.commands import Commands
 from bot.understand.followup import FollowUpCues, FollowUps
 from bot.understand.lang import DEFAULT, canonical
 from bot.understand.refusal import Refusals
+from bot.understand.rules import Rules
 from bot.understand.social import Social
+from bot.understand.understanding import Understanding
 from knowledge.engine import KnowledgeEngine
 
 log = logging.getLogger("daoban.dialogue")
@@ -86,11 +88,11 @@ class Assistant:
         english_terms = self.engine.english
         followups = FollowUps(FollowUpCues.load(), self.engine.vocabulary(),
                               names_subject=lambda text: english_terms.expand(text) != text)
-        social, refusals, smalltalk = Social.load(), Refusals.load(), SmallTalk.load()
-        self.understander = Understander(self.engine, commands, followups, social, refusals, smalltalk, runner,
-                                         answer_cache=self.config.answer_cache)
-        self.context = Context(self.engine, runner, messages, commands, english, social, refusals, smalltalk,
-                               self.unanswered, self.config, self.simulator, self.config.backend or self.simulator)
+        rules = Rules(commands, Refusals.load(), Social.load(), SmallTalk.load())
+        self.understander = Understander(self.engine, rules, followups, runner, answer_cache=self.config.answer_cache)
+        self.context = Context(self.engine, runner, messages, commands, english, rules.social, rules.refusals,
+                               rules.smalltalk, self.unanswered, self.config, self.simulator,
+                               self.config.backend or self.simulator)
         self.policy = Policy(self.context, self.understander)
 
     def handle(self, session_id: str | None, text: str | None = None, event: dict[str, Any] | None = None,

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.assistant import Assistant
 from bot.turn import Reply
-from bot.understand.classify import Understanding
+from bot.understand.understanding import Understanding
 
 RESTART_WORDS = ("会话已结束", "會話已結束", "previous conversation has ended")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.policy.respond import Context, apply_flow, button, flow_buttons, handoff, say, start_flow
 from bot.turn import Button, Message, Turn
-from bot.understand.classify import Understanding
 from bot.understand.lang import pick, render
+from bot.understand.understanding import Understanding
 
 
 def command(ctx: Context, turn: Turn, u: Understanding) -> None:

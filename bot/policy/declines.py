@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from bot.policy.respond import Context, emergency_first, log_unanswered, say
 from bot.turn import Button, Message, Turn
-from bot.understand.classify import Understanding
 from bot.understand.lang import render
+from bot.understand.understanding import Understanding
 
 
 def refuse(ctx: Context, turn: Turn, u: Understanding) -> None:

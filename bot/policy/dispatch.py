@@ -10,8 +10,9 @@ from bot.policy import declines, flows, questions
 from bot.policy.commands import command
 from bot.policy.respond import Context, apply_flow, failure, say
 from bot.turn import Turn, TurnKind
-from bot.understand.classify import Understander, Understanding
+from bot.understand.classify import Understander
 from bot.understand.lang import canonical, detect
+from bot.understand.understanding import Understanding
 
 Handler = Callable[[Context, Turn, Understanding], None]
 _ANSWERS: dict[TurnKind, Handler] = {

@@ -8,8 +8,8 @@ from typing import Any
 from bot.policy.commands import greet
 from bot.policy.respond import Context, apply_flow, failure, reprompt, say, simulated, start_flow
 from bot.turn import Turn, new_state
-from bot.understand.classify import Understanding
 from bot.understand.lang import pick
+from bot.understand.understanding import Understanding
 
 
 def event(ctx: Context, turn: Turn, ev: dict[str, Any]) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot.policy.respond import Context, button, emergency_first, failure, log_unanswered, say, start_flow
 from bot.records.privacy import mask_pii
 from bot.turn import Button, Turn
-from bot.understand.classify import Understanding
 from bot.understand.lang import pick, render
+from bot.understand.understanding import Understanding
 
 
 def answer(ctx: Context, turn: Turn, u: Understanding, in_flow: bool = False) -> None:

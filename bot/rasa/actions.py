@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.rasa import naming
-from bot.rasa.answers import KnowledgeAnswers, item_of_message
+from bot.rasa.answers import KnowledgeAnswers, item_of_message, rule_reply
 from bot.rasa.forms import FormRegistry, FormSlot
 from bot.rasa.slots import check_slot
+from bot.understand.rules import Rules
 
 
 def _data_dir() -> Path | None:
@@ -50,6 +51,7 @@ except ImportError:  # daoban's own environment: the modules imported above are 
 
 if HAVE_RASA_SDK:
     ANSWERS = KnowledgeAnswers(_data_dir())
+    RULES = Rules.load()
     FORMS = FormRegistry.build(ANSWERS, _flows_dir())
 
     class ActionAnswerKnowledge(Action):
@@ -60,6 +62,12 @@ if HAVE_RASA_SDK:
 
         async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                       domain: DomainDict) -> list[EventType]:
+            text = tracker.latest_message.get("text") or ""
+            decided = rule_reply(RULES, ANSWERS.site, text)
+            if decided is not None:
+                dispatcher.utter_message(text=decided["text"], json_message={
+                    "kind": decided["kind"], "speech": decided["speech"], "handoff": False})
+                return []
             item_id, confidence = item_of_message(tracker.latest_message)
             if item_id is None:
                 dispatcher.utter_message(response="utter_default")

@@ -6,10 +6,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.rasa import naming
+from bot.turn import TurnKind
+from bot.understand.lang import detect
+from bot.understand.rules import Rules
 from knowledge.answer import compose
 from knowledge.aspects import AspectDetector
 from knowledge.loader import KnowledgeBaseError, default_data_dir, load
-from knowledge.normalize import normalize
+from knowledge.normalize import InvalidQuery, normalize
 from knowledge.schema import GuideItem, SiteProfile
 
 
@@ -36,6 +39,29 @@ class KnowledgeAnswers:
         composed = compose(item, aspect, self.site)
         return {"text": composed.screen, "speech": composed.speech, "item_id": item.id, "item_title": item.name,
                 "field": aspect}
+
+
+def rule_reply(rules: Rules, site: SiteProfile, text: str) -> dict[str, Any] | None:
+    """daoban's own decision where it must win over the NLU's item: a refusal, a social turn, small talk.
+
+    The same rules, in the same order, as bot.understand.classify; None leaves the turn to Rasa's NLU.
+    """
+    try:
+        understood = rules.classify(text)
+    except InvalidQuery:
+        return None
+    if understood is None:
+        return None
+    lang = detect(text) or "zh-Hans"
+    if understood.kind is TurnKind.REFUSAL and understood.refusal is not None:
+        screen, speech = rules.refusals.reply(understood.refusal.category, lang)
+    elif understood.kind is TurnKind.SOCIAL and understood.social is not None:
+        screen, speech, _ = rules.social.reply(understood.social, lang, site)
+    elif understood.kind is TurnKind.CHITCHAT and understood.chitchat is not None:
+        screen, speech = rules.smalltalk.reply(understood.chitchat, lang)
+    else:
+        return None
+    return {"text": screen, "speech": speech, "kind": understood.label, "handoff": False}
 
 
 def item_of_message(message: dict[str, Any]) -> tuple[str | None, float | None]:

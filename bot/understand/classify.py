@@ -28,70 +28,27 @@ from __future__ import annotations
 import copy
 import re
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from typing import Any
 
-from bot.flow.runner import FlowRunner, FlowState, Output
+from bot.flow.runner import FlowRunner, FlowState
 from bot.turn import State, TurnKind
-from bot.understand.chitchat import SmallTalk
-from bot.understand.commands import Commands, looks_like_question, parse_event_text
+from bot.understand.commands import looks_like_question
 from bot.understand.followup import FollowUps
 from bot.understand.lang import detect
-from bot.understand.refusal import RefusalMatch, Refusals
-from bot.understand.social import Social, SocialMatch
+from bot.understand.rules import Rules
+from bot.understand.understanding import Understanding
 from knowledge.engine import Answer, KnowledgeEngine
 from knowledge.normalize import InvalidQuery, check_query, normalize
 
 
-@dataclass
-class Understanding:
-    """The kind of one turn and what was found deciding it, so the policy never decides it again."""
-
-    kind: TurnKind
-    text: str | None = None
-    event: dict[str, Any] | None = None
-    command: str | None = None
-    social: SocialMatch | None = None
-    refusal: RefusalMatch | None = None
-    chitchat: str | None = None
-    """For small talk recognised by its own words: the category (insult, injection, spam, hall_comfort)."""
-    answer: Answer | None = None
-    """The engine's verdict on the text (computed at most once), or the answer about the item in focus."""
-    aspects: list[str] = field(default_factory=list)
-    """Every aspect asked, in the order asked, when a question names more than one."""
-    more: list[Answer] = field(default_factory=list)
-    """A second item asked in the same question ("驾照丢了补办，行驶证也丢了"), answered after the first."""
-    switch_choices: list[str] = field(default_factory=list)
-    """Items to offer when "不是这个" came with nothing else."""
-    flow_state: FlowState | None = None
-    flow_out: Output | None = None
-    """For flow input: the flow state after the step took the text, and what the flow says next."""
-    bad_input: str | None = None
-    """For bad input: the message key (bad_input_empty, bad_input_long, bad_input_junk)."""
-    unclear: str | None = None
-    """For clarify: switch (which other item?), aspect_only (which service?), vague (only generic words),
-    not_understood (inside a flow), low_confidence (nothing found)."""
-
-    @property
-    def label(self) -> str:
-        """The kind with its act, as reported to clients and in evaluation: 'command:repeat', 'social:thanks'."""
-        if self.kind is TurnKind.COMMAND and self.command:
-            return f"command:{self.command}"
-        if self.kind is TurnKind.SOCIAL and self.social is not None:
-            return f"social:{self.social.act}"
-        return str(self.kind)
-
-
 class Understander:
-    def __init__(self, engine: KnowledgeEngine, commands: Commands, followups: FollowUps, social: Social,
-                 refusals: Refusals, smalltalk: SmallTalk, runner: FlowRunner | None = None,
-                 answer_cache: int = 2048) -> None:
+    def __init__(self, engine: KnowledgeEngine, rules: Rules, followups: FollowUps,
+                 runner: FlowRunner | None = None, answer_cache: int = 2048) -> None:
         self.engine = engine
-        self.smalltalk = smalltalk
-        self.commands = commands
+        self.rules = rules
+        self.commands = rules.commands
+        self.social = rules.social
         self.followups = followups
-        self.social = social
-        self.refusals = refusals
         self.runner = runner
         self._cache_size = answer_cache
         self._answers: OrderedDict[str, Answer] = OrderedDict()
@@ -100,35 +57,17 @@ class Understander:
                  lang: str | None = None) -> Understanding:
         """What kind of turn `text` (or `event`) is in a session with `state`; see the module docstring."""
         state = state or {}
-        if event is None and isinstance(text, str) and text.lstrip().startswith("/"):
-            event = parse_event_text(text)
-        if event is not None:
-            return Understanding(TurnKind.EVENT, event=event)
-        if text is None:
-            return Understanding(TurnKind.EVENT, event={"type": "open"})
-        try:
-            clean = check_query(text)
-        except InvalidQuery:
-            return Understanding(TurnKind.BAD_INPUT, text=text if isinstance(text, str) else None,
-                                 bad_input=_bad_input_key(text))
-        command = self.commands.match(clean)
-        if command:
-            return Understanding(TurnKind.COMMAND, text=clean, command=command)
-        refusal = self.refusals.match(clean)
-        if refusal is not None:
-            return Understanding(TurnKind.REFUSAL, text=clean, refusal=refusal)
+        first = self.rules.before_flow(text, event)
+        if first is not None:
+            return first
+        assert isinstance(text, str)
+        clean = check_query(text)
         fs = state.get("flow")
         if fs and self.runner is not None and fs.get("name") in self.runner.flows:
             flow_input = self._flow_input(fs, clean, lang or str(state.get("lang") or "zh-Hans"))
             if flow_input is not None:
                 return flow_input
-        social = self.social.match(clean)
-        if social is not None:
-            return Understanding(TurnKind.SOCIAL, text=clean, social=social)
-        chitchat = self.smalltalk.match(clean)
-        if chitchat is not None:
-            return Understanding(TurnKind.CHITCHAT, text=clean, chitchat=chitchat)
-        return self._question(clean, state, fs)
+        return self.rules.after_flow(clean) or self._question(clean, state, fs)
 
     def _flow_input(self, fs: FlowState, text: str, lang: str) -> Understanding | None:
         assert self.runner is not None
@@ -205,7 +144,8 @@ class Understander:
         if not parallel:
             return []
         answers = [self.ask(first), self.ask(second)]
-        ids: list[str] = [a.item_id for a in answers if a.item_id and a.declined is None and a.score >= _SECOND_ITEM_SCORE]
+        ids: list[str] = [a.item_id for a in answers
+                          if a.item_id and a.declined is None and a.score >= _SECOND_ITEM_SCORE]
         if len(ids) < 2 or ids[0] == ids[1] or verdict.item_id not in ids:
             return []
         other = ids[1] if ids[0] == verdict.item_id else ids[0]
@@ -268,11 +208,3 @@ _CLAUSE = re.compile(r"[，,。；;？?！!]+|还有|另外|以及|顺便|\s+(?:
 _SECOND_ITEM_SCORE = 0.6
 _ALSO = re.compile(r"也|还要|还想|还得|又|and also|as well")
 _JOINED = re.compile(r"还有|另外|以及|顺便")
-
-
-def _bad_input_key(text: object) -> str:
-    if not isinstance(text, str) or not text.strip():
-        return "bad_input_empty"
-    if len(text.strip()) > 500:
-        return "bad_input_long"
-    return "bad_input_junk"

@@ -163,3 +163,45 @@ def test_answer_action_answers_the_selected_item() -> None:
     assert msg["custom"]["item_id"] == "HZ-003" and msg["custom"]["field"] == "fee"
     assert msg["buttons"] and {"event": "slot", "name": naming.SLOT_FLOW, "value": "id_card_reissue",
                                "timestamp": None} in events
+
+
+def test_answer_action_refuses_even_when_the_nlu_picked_an_item() -> None:
+    pytest.importorskip("rasa_sdk")
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from bot.rasa import actions
+
+    message = {"text": "能查她的出入境记录吗", "intent": {"name": "kb", "confidence": 0.9},
+               "response_selector": {"kb": {"response": {"intent_response_key": "kb/crj_029", "confidence": 0.8}}}}
+    tracker = Tracker("s", {}, message, [], False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    events = _run(actions.ActionAnswerKnowledge().run(dispatcher, tracker, {"slots": {}}))
+    (msg,) = dispatcher.messages
+    assert msg["custom"]["kind"] == "refusal" and "item_id" not in msg["custom"] and events == []
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("能查她的出入境记录吗", "refusal"),
+    ("找人替我扣12分", "refusal"),
+    ("你好", "social:greeting"),
+    ("多谢多谢，我晓得了", "social:thanks"),
+    ("thank you", "social:thanks"),
+    ("你真笨", "chitchat"),
+])
+def test_the_action_server_decides_refusals_and_social_turns_as_daoban_does(answers: KnowledgeAnswers, text: str,
+                                                                            kind: str) -> None:
+    from bot.rasa.answers import rule_reply
+    from bot.understand.rules import Rules
+
+    decided = rule_reply(Rules.load(), answers.site, text)
+    assert decided is not None and decided["kind"] == kind and decided["text"]
+    assert "110" not in decided["text"] or kind == "refusal"
+
+
+@pytest.mark.parametrize("text", ["补办身份证要带什么", "我帮我爸交违章罚款", "转人工"])
+def test_the_action_server_leaves_questions_and_commands_to_the_nlu(answers: KnowledgeAnswers, text: str) -> None:
+    from bot.rasa.answers import rule_reply
+    from bot.understand.rules import Rules
+
+    assert rule_reply(Rules.load(), answers.site, text) is None
