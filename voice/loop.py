@@ -97,12 +97,18 @@ class VoiceSession:
     def event(self, event: dict[str, Any]) -> TurnResult:
         return self._respond(None, event)
 
+    def typed(self, text: str) -> TurnResult:
+        """A line typed on the kiosk's screen instead of spoken."""
+        return self._respond(text, None)
+
     def _respond(self, text: str | None, event: dict[str, Any] | None) -> TurnResult:
         started = time.perf_counter()
         reply = self.assistant.handle(self.session_id, text=text, event=event, lang=self.lang, channel="voice")
         bot_ms = (time.perf_counter() - started) * 1000
         self.session_id = getattr(reply, "session_id", self.session_id)
         self.expect = getattr(reply, "expect", None)
+        if getattr(reply, "speech_rate", None) == "slow":
+            self.set_elderly(True)
         speech = speech_text(reply_speech(reply))
         result = TurnResult(None, reply, speech, bot_ms=round(bot_ms, 1))
         for i, sentence in enumerate(split_sentences(speech)):

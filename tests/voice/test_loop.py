@@ -11,7 +11,7 @@ import pytest
 from voice.audio import float_to_pcm, read_wav
 from voice.loop import VoiceLoop, VoiceSession
 from voice.stream import VoiceStream
-from voice.tts import PromptCache
+from voice.tts import ELDERLY_RATE, NORMAL_RATE, PromptCache
 from voice.vad import Endpointer
 
 DATA = Path(__file__).with_name("data")
@@ -104,3 +104,16 @@ def test_stream_partials_and_end_of_input(whisper) -> None:  # type: ignore[no-u
     assert any(e["type"] == "partial" for e in events)
     final = stream.end()
     assert len(final) == 1 and "哪里" in final[0]["text"]
+
+
+def test_asked_to_speak_slower_the_voice_slows_down_and_says_it_again(assistant, cache) -> None:  # type: ignore[no-untyped-def]
+    session = VoiceSession(assistant, None, cache)  # type: ignore[arg-type]
+    session.set_elderly(False)
+    try:
+        first = session.typed("补办身份证多少钱")
+        assert cache.synthesizer.rate == NORMAL_RATE
+        again = session.typed("说慢一点")
+        assert cache.synthesizer.rate == ELDERLY_RATE
+        assert again.speech == first.speech and again.audio
+    finally:
+        session.set_elderly(False)
