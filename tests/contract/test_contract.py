@@ -1,4 +1,5 @@
-"""The contract table (turns.yaml) through every front end: each must report the same kind, item and body."""
+"""The contract table (turns.yaml) through every front end — daoban ask, the chat engine, POST /v1/chat, /v1/ws,
+/v1/voice and the Rasa REST webhook: each must report the same kind, item and body."""
 
 from __future__ import annotations
 
@@ -29,8 +30,8 @@ Outcome = dict[str, Any]
 
 @pytest.fixture(scope="module")
 def client(engine: KnowledgeEngine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    config = ServiceConfig(data_dir=tmp_path_factory.mktemp("contract"), warmup=False,
-                           rate_limit={"enabled": False})  # type: ignore[arg-type]
+    config = ServiceConfig(data_dir=tmp_path_factory.mktemp("contract"), warmup=False,  # type: ignore[arg-type]
+                           rate_limit={"enabled": False}, voice={"vad": "energy"})
     with TestClient(create_app(config, engine=engine)) as test_client:
         deadline = time.monotonic() + 60
         while test_client.get("/ready").status_code != 200 and time.monotonic() < deadline:
@@ -65,6 +66,15 @@ def via_websocket(assistant: Assistant, client: TestClient, text: str) -> Outcom
     return {"kind": reply["kind"], "item_id": reply["item_id"], "text": _text(reply["messages"])}
 
 
+def via_voice_socket(assistant: Assistant, client: TestClient, text: str) -> Outcome:
+    """/v1/voice with the line typed on the kiosk screen (speech would reach the same turn after recognition)."""
+    with client.websocket_connect("/v1/voice?channel=kiosk") as ws:
+        assert ws.receive_json()["type"] == "ready"
+        ws.send_json({"text": text})
+        reply = ws.receive_json()
+    return {"kind": reply["kind"], "item_id": reply["item_id"], "text": _text(reply["messages"])}
+
+
 def via_rasa_webhook(assistant: Assistant, client: TestClient, text: str) -> Outcome:
     sender = f"contract-{abs(hash(text))}-{time.monotonic_ns()}"
     messages = client.post("/webhooks/rest/webhook", json={"sender": sender, "message": text}).json()
@@ -82,7 +92,8 @@ def via_ask(assistant: Assistant, client: TestClient, text: str) -> Outcome:
 
 
 FRONT_ENDS: dict[str, Callable[[Assistant, TestClient, str], Outcome]] = {
-    "ask": via_ask, "chat": via_chat_engine, "http": via_http, "ws": via_websocket, "rasa": via_rasa_webhook,
+    "ask": via_ask, "chat": via_chat_engine, "http": via_http, "ws": via_websocket, "voice": via_voice_socket,
+    "rasa": via_rasa_webhook,
 }
 
 
