@@ -119,11 +119,19 @@ class Understander:
                 answer = self.ask(other, aspect=focus_aspect)
                 if not answer.declined:
                     return Understanding(TurnKind.QUESTION, text=text, answer=answer, aspects=[focus_aspect])
+        if focus and verdict.item_id != focus and self._about_focus(normalized):
+            aspects = self._aspects(query, aspect or self.engine.aspects.detect(query))
+            return Understanding(TurnKind.FOLLOWUP, text=text, aspects=aspects,
+                                 answer=self.engine.answer_item(focus, aspects[0] if aspects else None))
         if verdict.declined is None:
             aspects = self._aspects(query, verdict.field)
             return Understanding(TurnKind.QUESTION, text=text, answer=verdict, aspects=aspects,
                                  more=self._second_item(query, verdict, aspects))
         return Understanding(TurnKind.CLARIFY, text=text, answer=verdict, unclear="low_confidence")
+
+    def _about_focus(self, normalized: str) -> bool:
+        """A short question that names no item of its own ("孩子得亲自来不", "要学好久哦"): about the item in focus."""
+        return len(normalized) <= _SHORT_FOLLOWUP and not self.followups.names_item(normalized)
 
     def _names_something(self, normalized: str) -> bool:
         """More than an aspect and fillers: "居主证要住满多久" (a misheard item name), "这里晚上几点关门"."""
@@ -206,5 +214,6 @@ class Understander:
 
 _CLAUSE = re.compile(r"[，,。；;？?！!]+|还有|另外|以及|顺便|\s+(?:and|also)\s+", re.IGNORECASE)
 _SECOND_ITEM_SCORE = 0.6
+_SHORT_FOLLOWUP = 8
 _ALSO = re.compile(r"也|还要|还想|还得|又|and also|as well")
 _JOINED = re.compile(r"还有|另外|以及|顺便")
