@@ -21,6 +21,27 @@ class TurnFileError(ValueError):
 
 
 @dataclass
+class AssistantAnswer:
+    item_id: str | None
+    field: str | None
+    alternatives: list[str]
+
+
+class AssistantAsker:
+    """Questions asked as a citizen's first turn, through the assistant's whole understanding (knowledge.evaluate
+    scores it like the engine): what a front end would show, refusals and social turns included."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+
+    def ask(self, text: str) -> AssistantAnswer:
+        reply, understood = self.assistant.turn(None, text)
+        answer = understood.answer if understood is not None else None
+        near = list(answer.alternatives) if answer is not None else []
+        return AssistantAnswer(reply.item_id, reply.field, near)
+
+
+@dataclass
 class TurnResult:
     conversation: str
     text: str

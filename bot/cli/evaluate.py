@@ -28,15 +28,19 @@ def run(args: argparse.Namespace) -> int:
     engine.ask("身份证")
     metrics: dict[str, Any] = {}
     details: list[dict[str, Any]] = []
+    from bot.assistant import Assistant
+    from bot.evaluate import AssistantAsker, evaluate_conversations
+    from bot.session.store import MemoryStore
+
+    assistant = Assistant(engine, MemoryStore())
     if cases is not None:
         metrics, records = evaluate(engine, cases)
         details += records
+        through, _ = evaluate(AssistantAsker(assistant), cases)
+        metrics["assistant"] = {k: through[k] for k in ("top1", "top3", "mrr", "oos_precision", "oos_recall",
+                                                        "oos_f1", "p50_ms", "p95_ms")}
     if conversations is not None:
-        from bot.assistant import Assistant
-        from bot.evaluate import evaluate_conversations
-        from bot.session.store import MemoryStore
-
-        metrics["turns"], results = evaluate_conversations(Assistant(engine, MemoryStore()), conversations)
+        metrics["turns"], results = evaluate_conversations(assistant, conversations)
         details += [{"conversation": r.conversation, "text": r.text, "expected": r.expected, "kind": r.kind,
                      "ok": r.ok, "problems": r.problems} for r in results]
     if args.details:
@@ -52,8 +56,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _print(metrics: dict[str, Any]) -> None:
     turns = metrics.pop("turns", None)
+    through = metrics.pop("assistant", None)
     for key, value in metrics.items():
         print(f"{key:>14}: {value}")
+    if through is not None:
+        print("through the assistant (first turn of a conversation):")
+        for key, value in through.items():
+            print(f"{key:>14}: {value}")
     if turns is None:
         return
     per_kind = turns.pop("per_kind")
