@@ -16,7 +16,10 @@ from knowledge.normalize import normalize
 
 COMMANDS = ("back", "repeat", "slower", "cancel", "help", "human", "start", "guide", "restart")
 _CLAUSE = re.compile(r"[\s,，。.!！;；、?？~～]+")
+_NOT_BY_SOUND = frozenset({"cancel", "restart"})
+"""Never taken from a sound-alike: 补办了 sounds like 不办了, and losing a filled-in flow costs the citizen."""
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
+_PIECE = re.compile(r"\{([a-z_]+)\}")
 _EVENT_TEXT = re.compile(r"^/([a-z_]+)\s*(\{.*\})?\s*$", re.DOTALL)
 _QUESTION = re.compile(r"[?？吗呢嘛]|怎么|什么|哪|多少|几|能不能|可不可以|可以吗|要不要|是否|如何|咋|"
                        r"\b(?:how|what|where|when|which|can|do|does|is|are)\b", re.IGNORECASE)
@@ -53,6 +56,19 @@ def _norm(text: str) -> str:
     return normalize(text) if text.strip() else ""
 
 
+def _compile(pattern: object, parts: Mapping[str, str], where: str) -> re.Pattern[str]:
+    """A pattern of commands.yaml, its {name} pieces taken from `parts`."""
+    def piece(m: re.Match[str]) -> str:
+        if m.group(1) not in parts:
+            raise ValueError(f"commands.yaml: {where}: unknown piece {{{m.group(1)}}}")
+        return parts[m.group(1)]
+
+    try:
+        return re.compile(_PIECE.sub(piece, str(pattern)))
+    except re.error as exc:
+        raise ValueError(f"commands.yaml: {where}: {exc}") from exc
+
+
 class Commands:
     def __init__(self, table: Mapping[str, Any]) -> None:
         self._fillers = sorted((_norm(w) for w in table.get("fillers", [])), key=len, reverse=True)
@@ -64,21 +80,30 @@ class Commands:
                 self._commands.setdefault(_norm(str(w)), name)
         self._yes = {_norm(str(w)) for w in table.get("affirm", [])}
         self._no = {_norm(str(w)) for w in table.get("deny", [])}
+        self._aside_openers = {_norm(str(w)) for w in table.get("by_the_way", [])}
         self._yes_longest = sorted(self._yes, key=len, reverse=True)
         self._no_longest = sorted(self._no, key=len, reverse=True)
         self._corrections = sorted((_norm(str(w)) for w in table.get("correction", [])), key=len, reverse=True)
         self._start_cues = [_norm(str(w)) for w in table.get("start_cues", [])]
         self._all_words = [_norm(str(w)) for w in table.get("all", [])]
         self._emergency = [_norm(str(w)) for w in table.get("emergency", [])]
-        self._sounds = {_sound(w): name for w, name in self._commands.items() if len(w) >= 2 and _CJK.fullmatch(w)}
+        self._sounds = {_sound(w): name for w, name in self._commands.items()
+                        if len(w) >= 3 and _CJK.fullmatch(w) and name not in _NOT_BY_SOUND}
+        parts = {str(k): str(v) for k, v in (table.get("parts") or {}).items()}
         self._patterns: list[tuple[str, re.Pattern[str], bool]] = []
         for name, spec in (table.get("patterns") or {}).items():
             if name not in COMMANDS:
                 raise ValueError(f"commands.yaml: patterns: unknown command {name!r}; known: {', '.join(COMMANDS)}")
             for whole in spec.get("whole", []):
-                self._patterns.append((name, re.compile(str(whole)), True))
+                self._patterns.append((name, _compile(whole, parts, f"patterns.{name}"), True))
             for part in spec.get("within", []):
-                self._patterns.append((name, re.compile(str(part)), False))
+                self._patterns.append((name, _compile(part, parts, f"patterns.{name}"), False))
+        self._asides = [_compile(p, parts, "asides") for p in table.get("asides", [])]
+        self._never = [_compile(p, parts, "never") for p in table.get("never", [])]
+        self._yes_patterns = [_compile(p, parts, "affirm_patterns") for p in table.get("affirm_patterns", [])]
+        self._no_patterns = [_compile(p, parts, "deny_patterns") for p in table.get("deny_patterns", [])]
+        breaks = [re.escape(str(w)) for w in table.get("breaks", []) if str(w)]
+        self._breaks = re.compile(f"(?<=.)(?={'|'.join(breaks)})") if breaks else None
 
     @classmethod
     def load(cls, path: Path | None = None) -> Commands:
@@ -101,21 +126,39 @@ class Commands:
     def match(self, text: str) -> str | None:
         """The command the whole utterance is, or None (a command word inside a question is not a command).
         Clause by clause: "没听清楚，再讲一次" is one repeat, "算了，我不弄了" one cancel; clauses that are only
-        fillers or yes-words ("好的，现在办") go with the command of the others."""
+        fillers, yes-words or asides ("好的，现在办", "等下我还没想好，算了不办了") go with the command of the
+        others."""
         whole = self._command(text)
         if whole:
             return whole
         found: set[str] = set()
-        for clause in (c for c in _CLAUSE.split(text) if c):
+        for clause in self._clauses(text):
             command = self._command(clause)
             if command:
                 found.add(command)
-            elif self.core(clause) not in self._fillers and self._yes_no_word(clause) is None:
+            elif not self._minor(clause):
                 return None
         return found.pop() if len(found) == 1 else None
 
+    def _clauses(self, text: str) -> list[str]:
+        pieces = [c for c in _CLAUSE.split(text) if c]
+        if self._breaks is None:
+            return pieces
+        return [part for piece in pieces for part in self._breaks.split(piece) if part]
+
+    def _minor(self, clause: str) -> bool:
+        """A clause that goes with any command: a filler, a yes/no word, or an aside that is no question."""
+        if self.core(clause) in self._fillers or self._yes_no_word(clause) is not None:
+            return True
+        if looks_like_question(clause):
+            return False
+        t = _norm(clause)
+        return any(p.search(t) for p in self._asides)
+
     def _command(self, text: str) -> str | None:
         variants = self._variants(text)
+        if any(p.fullmatch(variants[0]) for p in self._never):
+            return None
         for t in variants:
             if t in self._commands:
                 return self._commands[t]
@@ -145,22 +188,29 @@ class Commands:
                     break
         return seen
 
+    def _meaning(self, t: str) -> bool | None:
+        if t in self._yes or any(p.fullmatch(t) for p in self._yes_patterns):
+            return True
+        if t in self._no or any(p.fullmatch(t) for p in self._no_patterns):
+            return False
+        return None
+
     def _yes_no_word(self, text: str) -> bool | None:
         for t in (_norm(text), self.core(text)):
-            if t in self._yes:
-                return True
-            if t in self._no:
-                return False
+            meaning = self._meaning(t)
+            if meaning is not None:
+                return meaning
         return None
 
     def yes_no(self, text: str) -> bool | None:
-        """Yes or no, however it is said: 好的/行/没错/嗯/OK, 好的继续, 对对对; 不对/不是/不用了/算了."""
-        first = _CLAUSE.split(text.strip(), maxsplit=1)[0]
+        """Yes or no, however it is said: 好的/行/没错/嗯/OK, 好的继续, 这回对了, 系啊; 不对/不是/不用了/算了."""
+        first, *rest = _CLAUSE.split(text.strip(), maxsplit=1)
+        if rest and rest[0] and _norm(first) in self._aside_openers:
+            return None
         for t in (_norm(text), self.core(text), _norm(first) if first else ""):
-            if t in self._yes:
-                return True
-            if t in self._no:
-                return False
+            meaning = self._meaning(t) if t else None
+            if meaning is not None:
+                return meaning
         return self._segmented(self.core(text))
 
     def _segmented(self, t: str) -> bool | None:

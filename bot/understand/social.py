@@ -82,13 +82,20 @@ class _Lexicon:
 
 def _parse(s: str, start: int, end: int, lexicon: Mapping[str, list[tuple[str, tuple[Kind, ...]]]],
            ) -> list[_Token] | None:
-    """Tokens covering s[start:end] exactly (separators between them are free), or None when something is left."""
-    back: dict[int, tuple[int, _Token | None]] = {start: (start, None)}
+    """The fewest tokens covering s[start:end] exactly (separators between them are free), or None when something
+    is left: "你是不是机器人啊" is 你 + 是不是机器人 + 啊, not 你 + 是 + 不 + 是机器人啊."""
+    back: dict[int, tuple[int, int, _Token | None]] = {start: (0, start, None)}
+
+    def reach(stop: int, cost: int, pos: int, token: _Token | None) -> None:
+        if stop not in back or cost < back[stop][0]:
+            back[stop] = (cost, pos, token)
+
     for pos in range(start, end):
         if pos not in back:
             continue
+        cost = back[pos][0]
         if s[pos] in (SOFT, HARD):
-            back.setdefault(pos + 1, (pos, None))
+            reach(pos + 1, cost, pos, None)
             continue
         if pos > 0 and is_word_char(s[pos]) and is_word_char(s[pos - 1]):
             continue
@@ -98,13 +105,13 @@ def _parse(s: str, start: int, end: int, lexicon: Mapping[str, list[tuple[str, t
                 continue
             if stop < len(s) and is_word_char(s[stop]) and is_word_char(s[stop - 1]):
                 continue
-            back.setdefault(stop, (pos, (pos, stop, kinds)))
+            reach(stop, cost + 1, pos, (pos, stop, kinds))
     if end not in back:
         return None
     tokens: list[_Token] = []
     pos = end
     while pos != start:
-        prev, token = back[pos]
+        _, prev, token = back[pos]
         if token is not None:
             tokens.append(token)
         pos = prev

@@ -1,3 +1,4 @@
+import json
 import re
 from pathlib import Path
 
@@ -9,6 +10,8 @@ from bot.understand.social_data import DEFAULT_PATH, expand, to_traditional
 from knowledge.loader import default_data_dir
 from knowledge.normalize import to_simplified
 from knowledge.schema import SiteProfile
+
+DEV_SET = Path(__file__).resolve().parents[3].parent / "shared" / "eval" / "dev.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -100,8 +103,65 @@ def test_facility_questions_match(social: Social, text: str, place: str) -> None
     assert social.match(text) == SocialMatch(act="facility", facility=place, rest=social.strip_social(text))
 
 
+# Edge phrasings: address forms of every region, a first visit told before the question, praise beside thanks,
+# facility questions closed by 没/不, Cantonese written in Traditional characters.
+EDGE_BY_ACT = {
+    "greeting": ["警察同志好啊", "老妹儿你好啊", "师傅您好", "小姑娘你好", "民警同志好", "警官好呀", "阿姨好",
+                 "大哥你好啊", "老乡，你好", "大兄弟你好", "靚女你好", "各位好", "阿Sir你好"],
+    "capabilities": ["你好呀，我头一回来这儿，你这都能办点啥", "你好，我第一次来，这里能办什么", "你能听懂广东话不",
+                     "哈喽，我是第一次来，你能干啥", "您好，我头一次用这个机器，你都会些啥", "我讲粤语你听得明不",
+                     "你听得懂粤语吗", "我说方言你听得懂不", "我写繁体字你看得懂吗"],
+    "thanks": ["谢谢啊，你比我孙子有耐心", "谢谢你啊，你真有耐心", "多谢，你讲得真清楚", "太感谢了，比我儿子还耐心",
+               "谢谢，你人真好", "谢谢小姑娘，你真细心", "你好厉害", "多謝晒，你講得好清楚"],
+    "identity": ["是不是有个真人在后面跟我说话", "你係咪真人嚟㗎", "你是不是机器人啊", "背后有没有真人在操作",
+                 "系唔系真人嚟㗎", "你系咪机器人", "跟我说话的是不是真人", "有个真人在跟我聊天吗"],
+    "goodbye": ["我想回去了", "那我要走了", "我得回家了"],
+}
+
+
+@pytest.mark.parametrize(("text", "act"), [(t, a) for a, texts in EDGE_BY_ACT.items() for t in texts])
+def test_edge_phrasings_get_their_act(social: Social, text: str, act: str) -> None:
+    found = social.match(text)
+    assert found is not None, text
+    assert found.act == act
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("有喝水的地方没", "water"), ("这有充电的地方不", "charging"), ("哪有厕所没", "toilet"), ("有卫生间不", "toilet"),
+    ("这有水喝没", "water"), ("有地方坐没", "waiting"), ("这里有冇厕所", "toilet"), ("厕所喺边度", "toilet"),
+])
+def test_facility_questions_closed_by_a_negative(social: Social, text: str, place: str) -> None:
+    found = social.match(text)
+    assert found is not None and found.act == "facility" and found.facility == place
+
+
+EDGE_NOT_SOCIAL = [
+    "你好，身份证怎么补", "师傅好，我想换驾照", "老妹儿，护照咋办", "谢谢，你比我孙子有耐心，那户口本丢了咋办",
+    "有没有真人帮我办身份证", "你听得懂我说的身份证号吗", "是不是有个人冒用我的身份证", "有人在后面跟踪我", "我说粤语",
+    "你好厉害，能帮我查违章吗", "厕所没纸了", "有没有人跟我一起办", "我第一次来", "我第一次来，补办身份证要带什么",
+]
+CUT = [("老妹儿，护照咋办", "护照咋办"), ("警察同志好，身份证怎么补", "身份证怎么补"),
+       ("你好，我第一次来，补办身份证要带什么", "补办身份证要带什么")]
+
+
+@pytest.mark.parametrize(("text", "rest"), CUT)
+def test_address_forms_and_a_first_visit_are_cut_from_a_question(social: Social, text: str, rest: str) -> None:
+    assert social.strip_social(text) == rest
+
+
+def test_the_capabilities_answer_says_which_languages(social: Social, site: SiteProfile) -> None:
+    assert "繁体" in social.reply(SocialMatch("capabilities"), "zh-Hans", site)[0]
+    assert "English" in social.reply(SocialMatch("capabilities"), "en", site)[0]
+
+
+@pytest.mark.skipif(not DEV_SET.exists(), reason="no development set beside the repository")
+def test_no_guide_question_of_the_dev_set_is_social(social: Social) -> None:
+    rows = [json.loads(line) for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert [r["q"] for r in rows if r.get("ids") and social.match(r["q"])] == []
+
+
 NOT_SOCIAL = [
-    "好的", "嗯", "对", "是的", "ok", "可以", "我", "请问", "是什么", "叫什么", "我想问一下身份证",
+    *EDGE_NOT_SOCIAL, "好的", "嗯", "对", "是的", "ok", "可以", "我", "请问", "是什么", "叫什么", "我想问一下身份证",
     "你好，我身份证丢了怎么办", "您好，请问护照怎么办", "在吗，驾驶证到期了怎么换", "hello, how do I extend my visa",
     "谢谢你帮我查一下办证进度", "补办身份证要带什么，谢谢", "我想谢谢那天帮我找回钱包的民警，怎么表扬",
     "身份证在哪里办", "有人偷了我的车", "有人冒用我的身份证", "哪里可以拍证件照", "身份证复印件在哪里交", "打印",
