@@ -112,16 +112,7 @@ class Commands:
 
     def core(self, text: str) -> str:
         """The normalised text with polite fillers stripped from both ends (请…吧, 我要…, …一下)."""
-        t = _norm(text)
-        changed = True
-        while changed and t:
-            changed = False
-            for f in self._fillers:
-                if f and t.startswith(f) and len(t) > len(f):
-                    t, changed = t[len(f):], True
-                if f and t.endswith(f) and len(t) > len(f):
-                    t, changed = t[: -len(f)], True
-        return t
+        return self._variants(text)[-1]
 
     def match(self, text: str) -> str | None:
         """The command the whole utterance is, or None (a command word inside a question is not a command).
