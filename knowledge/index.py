@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
-from collections.abc import Callable
+import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar, cast
 
-import bm25s
 import faiss
 import numpy as np
 
+from knowledge.bm25 import Bm25Table
+from knowledge.cache import cached_pickle, content_key, write_atomic
 from knowledge.encoders import Encoder
 from knowledge.normalize import normalize
 from knowledge.schema import GuideItem, OutOfScopeGroup
-from knowledge.text_features import add_vocabulary, lexical_tokens, pinyin_tokens, words
+from knowledge.text_features import add_vocabulary, lexical_tokens, pinyin_tokens, prepare, segmenter_stamp, words
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,6 @@ def _phrases(texts: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return tuple(sorted({normalize(t) for t in texts if len(normalize(t)) >= 2}, key=len, reverse=True))
 
 
-T = TypeVar("T")
 FOREIGN_CUES = ("外国", "老外", "外籍", "国外来的", "foreign", "foreigner", "expat")
 
 
@@ -100,18 +99,13 @@ class Ranking:
         return self.candidates[0] if self.candidates else None
 
 
-def _bm25(corpus: list[list[str]]) -> bm25s.BM25:
-    model = bm25s.BM25(k1=1.2, b=0.6)
-    model.index(corpus, show_progress=False)
-    return model
-
-
 def _scaled(scores: np.ndarray, floor: float) -> np.ndarray:
     top = float(scores.max()) if scores.size else 0.0
     return scores / max(top, floor)
 
 
 TOKENIZER_VERSION = "1"
+LEXICON_FORMAT = "2"
 
 
 def _corpus_key(docs: list[Doc]) -> str:
@@ -141,73 +135,126 @@ def _tokenize(docs: list[Doc]) -> dict[str, list[list[str]]]:
     return {"lexical": lexical, "pinyin": pinyin, "vocab": vocab}
 
 
-def _cached(cache_dir: Path | None, kind: str, key: str, build: Callable[[], T]) -> T:
-    """Build once and keep the result as a pickle under cache_dir, named by content hash."""
-    path = cache_dir / f"{kind}-{key}.pkl" if cache_dir else None
-    if path is not None and path.exists():
-        try:
-            with path.open("rb") as fh:
-                return cast(T, pickle.load(fh))
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-            pass
-    value = build()
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            with tmp.open("wb") as fh:
-                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            tmp.replace(path)
-        except OSError:
-            pass
-    return value
+@dataclass(frozen=True)
+class Lexicon:
+    """What the lexical side keeps after indexing: both BM25 tables and each doc's words and characters."""
+
+    lexical: Bm25Table
+    pinyin: Bm25Table
+    vocab: tuple[frozenset[str], ...]
+
+    @classmethod
+    def build(cls, docs: list[Doc]) -> Lexicon:
+        """Equal strings become one object, so the pickle stores each once and a load makes one copy of it."""
+        corpora = _tokenize(docs)
+        lexical = Bm25Table.build(corpora["lexical"])
+        pinyin = Bm25Table.build(corpora["pinyin"])
+        shared: dict[str, str] = {}
+        for table in (lexical, pinyin):
+            for token in table.vocab:
+                shared.setdefault(token, token)
+        vocab = tuple(frozenset(shared.setdefault(w, w) for w in v) for v in corpora["vocab"])
+        return cls(lexical, pinyin, vocab)
+
+    def fits(self, n_docs: int) -> bool:
+        return (isinstance(self.lexical, Bm25Table) and isinstance(self.pinyin, Bm25Table)
+                and self.lexical.consistent() and self.pinyin.consistent() and len(self.vocab) == n_docs
+                and self.lexical.num_docs == n_docs and self.pinyin.num_docs == n_docs)
+
+
+def _dense_path(cache_dir: Path | None, encoder: Encoder, entries: list[str]) -> Path | None:
+    if cache_dir is None:
+        return None
+    version = str(getattr(encoder, "version", ""))
+    digest = hashlib.sha256(("\n".join([encoder.name, version, *entries])).encode()).hexdigest()[:16]
+    safe_name = encoder.name.replace("/", "_").replace(":", "_")
+    return cache_dir / f"dense-{safe_name}-{digest}.faiss"
+
+
+class _PhraseTable:
+    """Finds which docs' phrases occur in a text by walking each start position through the phrases' prefixes,
+    instead of testing every phrase of every doc (0.01 ms a call instead of 0.2 ms)."""
+
+    def __init__(self, docs: list[Doc]) -> None:
+        by_phrase: dict[str, list[int]] = {}
+        for i, doc in enumerate(docs):
+            for phrase in doc.phrases:
+                by_phrase.setdefault(phrase, []).append(i)
+        self._docs = {p: np.array(ix, dtype=np.intp) for p, ix in by_phrase.items()}
+        self._prefixes = frozenset(p[:k] for p in by_phrase for k in range(1, len(p) + 1))
+        self._n = len(docs)
+
+    def lengths(self, text: str) -> np.ndarray:
+        """Per doc, the length of its longest phrase found in `text` (0 when none is)."""
+        found: list[tuple[int, np.ndarray]] = []
+        n = len(text)
+        prefixes, by_phrase = self._prefixes, self._docs
+        for i in range(n):
+            j = i + 1
+            while j <= n and (sub := text[i:j]) in prefixes:
+                docs = by_phrase.get(sub)
+                if docs is not None:
+                    found.append((j - i, docs))
+                j += 1
+        out = np.zeros(self._n, dtype=np.float32)
+        for length, docs in sorted(found, key=lambda f: f[0]):
+            out[docs] = length
+        return out
 
 
 class SearchIndex:
-    """Built once at start-up (seconds for 326 items); dense vectors are cached on disk by content hash."""
+    """Built once at start-up; with a cache folder, what the build produces is kept there by content hash: the BM25
+    tables, and the dense vectors as a faiss file that is memory-mapped (one copy, shared by every process)."""
 
     def __init__(self, docs: list[Doc], encoder: Encoder | None, cache_dir: Path | None = None,
                  weights: Weights | None = None) -> None:
         self.docs = docs
         self.encoder = encoder
         self.weights = weights or Weights()
+        prepare(cache_dir)
         add_vocabulary(t for d in docs for t, _ in d.fields if len(t) <= 12)
-        corpora = _cached(cache_dir, "tokens", _corpus_key(docs), lambda: _tokenize(docs))
-        self._vocab = [set(v) for v in corpora["vocab"]]
-        self._lexical = _bm25(corpora["lexical"])
-        self._pinyin = _bm25(corpora["pinyin"])
+        key = content_key(LEXICON_FORMAT, _corpus_key(docs), segmenter_stamp())
+        lexicon = cached_pickle(cache_dir / f"lexicon-{key}.pkl" if cache_dir else None, lambda: Lexicon.build(docs),
+                                check=lambda v: isinstance(v, Lexicon) and v.fits(len(docs)))
+        self._vocab = lexicon.vocab
+        self._lexical = lexicon.lexical
+        self._pinyin = lexicon.pinyin
         self._prior = np.array([d.prior for d in docs], dtype=np.float32)
         self._oos_mask = np.array([d.out_of_scope for d in docs], dtype=bool)
         self._foreign = np.array([d.foreigners for d in docs], dtype=np.float32)
+        self._phrases = _PhraseTable(docs)
         self._dense: faiss.Index | None = None
         self._entry_doc = np.array([i for i, d in enumerate(docs) for _ in d.entries], dtype=np.int64)
         if encoder is not None:
-            vectors = self._entry_vectors(encoder, [normalize(e) for d in docs for e in d.entries], cache_dir)
-            self._dense = faiss.IndexFlatIP(vectors.shape[1])
-            self._dense.add(vectors)
+            self._dense = self._dense_index(encoder, [normalize(e) for d in docs for e in d.entries], cache_dir)
 
     @staticmethod
-    def _entry_vectors(encoder: Encoder, entries: list[str], cache_dir: Path | None) -> np.ndarray:
-        digest = hashlib.sha256(("\n".join([encoder.name, *entries])).encode()).hexdigest()[:16]
-        safe_name = encoder.name.replace("/", "_").replace(":", "_")
-        path = cache_dir / f"dense-{safe_name}-{digest}.npy" if cache_dir else None
+    def _dense_index(encoder: Encoder, entries: list[str], cache_dir: Path | None) -> faiss.Index:
+        """Inner-product index of the entries' vectors. From the cache it is mapped, not read: its one copy lives in
+        the page cache, shared by every process of the host, and a corrupt file is rebuilt."""
+
+        def load(path: Path) -> faiss.Index:
+            index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
+            if not isinstance(index, faiss.IndexFlatIP) or index.ntotal != len(entries):
+                raise ValueError(f"{index.ntotal} vectors for {len(entries)} entries")
+            return index
+
+        path = _dense_path(cache_dir, encoder, entries)
         if path is not None and path.exists():
             try:
-                cached = np.load(path)
-                if cached.shape[0] == len(entries):
-                    return np.ascontiguousarray(cached, dtype=np.float32)
-            except (OSError, ValueError):
-                pass
+                return load(path)
+            except Exception as exc:  # any failure to read a cache file means: build it again
+                log.warning("cache file %s unreadable (%s); rebuilding", path, exc)
         vectors = np.ascontiguousarray(encoder.encode_passages(entries), dtype=np.float32)
-        if path is not None:
+        index = faiss.IndexFlatIP(vectors.shape[1])
+        index.add(vectors)
+        del vectors
+        if path is not None and write_atomic(path, lambda tmp: faiss.write_index(index, str(tmp))):
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
-                np.save(tmp, vectors)
-                tmp.replace(path)
-            except OSError:
-                pass
-        return vectors
+                return load(path)
+            except Exception as exc:
+                log.warning("cache file %s does not read back (%s); index kept in memory", path, exc)
+        return index
 
     def dense_scores(self, query: str) -> np.ndarray:
         scores = np.zeros(len(self.docs), dtype=np.float32)
@@ -225,13 +272,7 @@ class SearchIndex:
 
     def phrase_lengths(self, query: str) -> np.ndarray:
         """Length of the longest name/alias/keyword of each doc found verbatim in the question."""
-        lengths = np.zeros(len(self.docs), dtype=np.float32)
-        for i, doc in enumerate(self.docs):
-            for phrase in doc.phrases:
-                if phrase in query:
-                    lengths[i] = len(phrase)
-                    break
-        return lengths
+        return self._phrases.lengths(query)
 
     def names_an_item(self, normalized: str) -> bool:
         """True when some item's name, alias or keyword appears verbatim in the text."""
