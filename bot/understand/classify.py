@@ -98,6 +98,8 @@ class Understander:
         if not aspect and self.followups.vague(normalized):
             return Understanding(TurnKind.CLARIFY, text=text, answer=self.ask(query), unclear="vague")
         verdict = self.ask(query)
+        if verdict.declined == "refuse" and self.rules.lawful_need(query):
+            verdict = self.ask(query, refuse=False)
         if verdict.declined in ("refuse", "department", "chitchat"):
             kind = {"refuse": TurnKind.REFUSAL, "department": TurnKind.DEPARTMENT,
                     "chitchat": TurnKind.CHITCHAT}[verdict.declined]
@@ -194,15 +196,15 @@ class Understander:
         aspect = focus_state.get("aspect") or self.followups.aspect(rest)
         return Understanding(TurnKind.QUESTION, text=text, answer=self.engine.answer_item(best[1], aspect))
 
-    def ask(self, query: str, aspect: str | None = None) -> Answer:
+    def ask(self, query: str, aspect: str | None = None, refuse: bool = True) -> Answer:
         """The engine's verdict on a question; repeated questions come from a bounded cache."""
-        key = f"{aspect or ''}\x00{query}"
+        key = f"{aspect or ''}\x00{refuse}\x00{query}"
         cached = self._answers.get(key)
         if cached is not None:
             self._answers.move_to_end(key)
             return cached
         try:
-            answer = self.engine.ask(query, aspect=aspect)
+            answer = self.engine.ask(query, aspect=aspect, refuse=refuse)
         except InvalidQuery:
             answer = Answer(None, None, None, "", "", 0.0, True, [], declined="low_confidence")
         if self._cache_size > 0:

@@ -3,27 +3,38 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import yaml
+
+from bot.paths import package_data
 from bot.turn import TurnKind
 from bot.understand.chitchat import SmallTalk
 from bot.understand.commands import Commands, parse_event_text
 from bot.understand.refusal import Refusals
 from bot.understand.social import Social
 from bot.understand.understanding import Understanding
-from knowledge.normalize import InvalidQuery, check_query
+from knowledge.normalize import InvalidQuery, check_query, normalize
 
 
 class Rules:
-    def __init__(self, commands: Commands, refusals: Refusals, social: Social, smalltalk: SmallTalk) -> None:
+    def __init__(self, commands: Commands, refusals: Refusals, social: Social, smalltalk: SmallTalk,
+                 lawful: tuple[str, ...] = ()) -> None:
         self.commands = commands
         self.refusals = refusals
         self.social = social
         self.smalltalk = smalltalk
+        self._lawful = lawful
 
     @classmethod
     def load(cls) -> Rules:
-        return cls(Commands.load(), Refusals.load(), Social.load(), SmallTalk.load())
+        return cls(Commands.load(), Refusals.load(), Social.load(), SmallTalk.load(), load_lawful())
+
+    def lawful_need(self, text: str) -> bool:
+        """A missing person, a victim, a tip-off or a question about oneself (data/understand/lawful.yaml)."""
+        t = normalize(text)
+        return any(cue in t for cue in self._lawful)
 
     def before_flow(self, text: str | None, event: dict[str, Any] | None = None) -> Understanding | None:
         """Steps 1–4: event, bad input, command, refusal; None leaves the text to a flow and the later steps."""
@@ -62,6 +73,16 @@ class Rules:
         if found is not None:
             return found
         return self.after_flow(check_query(text))
+
+
+def load_lawful(path: Path | None = None) -> tuple[str, ...]:
+    path = path or package_data() / "understand" / "lawful.yaml"
+    with path.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    cues = data.get("cues") if isinstance(data, dict) else None
+    if not isinstance(cues, list) or not cues:
+        raise ValueError(f"{path}: 'cues' must be a non-empty list")
+    return tuple(c for c in (normalize(str(w)) for w in cues) if c)
 
 
 def _bad_input_key(text: object) -> str:

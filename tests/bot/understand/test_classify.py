@@ -46,9 +46,9 @@ def test_the_engine_is_asked_once_per_turn(understand: Understander, monkeypatch
     calls: list[str] = []
     original = understand.engine.ask
 
-    def counting(text: str, aspect: str | None = None):  # type: ignore[no-untyped-def]
+    def counting(text: str, aspect: str | None = None, refuse: bool = True):  # type: ignore[no-untyped-def]
         calls.append(text)
-        return original(text, aspect=aspect)
+        return original(text, aspect=aspect, refuse=refuse)
 
     monkeypatch.setattr(understand.engine, "ask", counting)
     understand.classify("驾驶证快到期了，换证要体检吗（第一次问）", {})
@@ -88,3 +88,9 @@ def test_in_a_flow_a_valid_answer_is_flow_input_and_leaves_the_state_alone(assis
     assert u.kind is TurnKind.FLOW_INPUT and u.flow_state is not None
     assert state["flow"] == before
     assert assistant.understander.classify("补办身份证要带什么", state).kind is TurnKind.QUESTION
+
+
+@pytest.mark.parametrize("text", ["我女儿失联两天了，能帮忙查下她在哪吗", "小区里有人卖那种药丸子，我想偷偷告诉你们",
+                                  "有人拿我的身份证信息去贷了款，我根本不知道这事"])
+def test_a_lawful_need_close_to_a_refusal_topic_is_not_refused(understand: Understander, text: str) -> None:
+    assert understand.classify(text, {}).kind is not TurnKind.REFUSAL
