@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import resource
+import secrets
 import shutil
 import signal
 import socket
@@ -47,6 +48,8 @@ from knowledge.loader import load  # noqa: E402
 RASA_ENV = REPO / ".rasa-env"
 SDK_ENV = REPO / ".rasa-sdk-env"
 WEBHOOK = "/webhooks/rest/webhook"
+CHANNEL_TOKEN = secrets.token_urlsafe(16)
+"""daoban's webhook takes only callers with the channel token; Rasa's REST channel ignores the header."""
 PROBE = "身份证丢了怎么补办"
 _GOOD_BASE = "11010519491231002"
 GOOD_ID = _GOOD_BASE + id_check_digit(_GOOD_BASE)
@@ -196,7 +199,7 @@ class Turn:
 class Webhook:
     def __init__(self, base: str, timeout: float = 60.0) -> None:
         self.url = base.rstrip("/") + WEBHOOK
-        self.client = httpx.Client(timeout=timeout)
+        self.client = httpx.Client(timeout=timeout, headers={"Authorization": f"Bearer {CHANNEL_TOKEN}"})
 
     def send(self, sender: str, message: str) -> Turn:
         start = time.perf_counter()
@@ -504,7 +507,8 @@ def daoban_server(work: Path, logs: Path, cache: Path, tag: str) -> Iterator[tup
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DAOBAN_")}
     env.update({"DAOBAN_CACHE_DIR": str(cache), "DAOBAN_DATA_DIR": str(work / "daoban-var"),
-                "DAOBAN_RATE_LIMIT__ENABLED": "false", "DAOBAN_LOG_LEVEL": "WARNING"})
+                "DAOBAN_RATE_LIMIT__ENABLED": "false", "DAOBAN_LOG_LEVEL": "WARNING",
+                "DAOBAN_RASA__TOKEN": CHANNEL_TOKEN})
     t0 = time.perf_counter()
     proc = start(tag, [str(REPO / ".venv" / "bin" / "daoban"), "serve", "--host", "127.0.0.1", "--port", str(port)],
                  env, REPO, logs)

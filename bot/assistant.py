@@ -32,7 +32,7 @@ from bot.understand.commands import Commands
 from bot.understand.followup import FollowUpCues, FollowUps
 from bot.understand.lang import DEFAULT, canonical
 from bot.understand.refusal import Refusals
-from bot.understand.rules import Rules
+from bot.understand.rules import Rules, load_lawful
 from bot.understand.social import Social
 from bot.understand.understanding import Understanding
 from knowledge.engine import KnowledgeEngine
@@ -88,7 +88,7 @@ class Assistant:
         english_terms = self.engine.english
         followups = FollowUps(FollowUpCues.load(), self.engine.vocabulary(),
                               names_subject=lambda text: english_terms.expand(text) != text)
-        rules = Rules(commands, Refusals.load(), Social.load(), SmallTalk.load())
+        rules = Rules(commands, Refusals.load(), Social.load(), SmallTalk.load(), load_lawful())
         self.understander = Understander(self.engine, rules, followups, runner, answer_cache=self.config.answer_cache)
         self.context = Context(self.engine, runner, messages, commands, english, rules.social, rules.refusals,
                                rules.smalltalk, self.unanswered, self.config, self.simulator,
@@ -98,7 +98,8 @@ class Assistant:
     def handle(self, session_id: str | None, text: str | None = None, event: dict[str, Any] | None = None,
                lang: str | None = None, channel: str = "web") -> Reply:
         """One turn. A well-formed session id the store has never seen starts that session silently (a kiosk or
-        robot names its own); an id that expired is told so once; a missing or malformed one gets a new id."""
+        robot names its own); an id that expired is told so once; a missing or malformed one, or one naming a record
+        that is not a session, gets a new id."""
         return self.turn(session_id, text, event, lang, channel)[0]
 
     def turn(self, session_id: str | None, text: str | None = None, event: dict[str, Any] | None = None,
@@ -110,6 +111,10 @@ class Assistant:
         understood: Understanding | None = None
         with self.store.lock(sid):
             state = self.store.get(sid)
+            if state is not None and not isinstance(state.get("lang"), str):
+                log.warning("session id %s names a record that is not a session; a new session starts",
+                            session_hash(sid))
+                sid, state, named = new_session_id(), None, False
             restarted = state is None and named and self.store.expired(sid)
             if state is None:
                 state = new_state(sid, channel, canonical(lang) or self.config.default_lang or DEFAULT)

@@ -86,6 +86,9 @@ class Reply:
     """The body a department turn is referred to."""
     speech_rate: str | None = None
     """"slow" when the citizen asked to be spoken to more slowly; a voice front end lowers the TTS rate."""
+    ended: bool = False
+    """This turn closed the session (a flow done on a kiosk, goodbye, idle): the state is wiped, so a client clears
+    what it keeps of the conversation."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

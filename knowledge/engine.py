@@ -10,11 +10,14 @@ from typing import Any
 
 from knowledge.answer import compose
 from knowledge.aspects import AspectDetector
+from knowledge.cache import default_cache_dir
 from knowledge.encoders import Encoder, make_encoder
 from knowledge.english import EnglishTerms, is_english
 from knowledge.index import Candidate, Ranking, SearchIndex, Weights, item_doc, oos_doc
+from knowledge.kb_cache import load_base
 from knowledge.loader import KnowledgeBaseError, default_data_dir, load
 from knowledge.normalize import InvalidQuery, check_query
+from knowledge.offered import read_rows, referral_groups
 from knowledge.schema import GuideItem, OutOfScopeGroup, SiteProfile
 
 
@@ -27,6 +30,9 @@ class Thresholds:
     min_score: float = 0.5
     oos_margin: float = -0.05
     """Negative: an out-of-scope group that comes within this distance of the best item already wins."""
+    refuse_margin: float = 0.0
+    """A refusal group must beat the best item outright (other groups win within oos_margin): refusal groups match
+    by topic, so a lawful question on the same topic stays close to them."""
     named_min_len: int = 3
     """An out-of-scope keyword of at least this many characters, longer than any item phrase in the question,
     declines the question outright."""
@@ -53,13 +59,6 @@ class Answer:
         return asdict(self)
 
 
-def default_cache_dir() -> Path:
-    base = os.environ.get("DAOBAN_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "daoban"
-    )
-    return Path(base)
-
-
 class KnowledgeEngine:
     def __init__(self, items: list[GuideItem], site: SiteProfile, out_of_scope: list[OutOfScopeGroup],
                  aspects: AspectDetector, encoder: Encoder | None, cache_dir: Path | None = None,
@@ -78,15 +77,24 @@ class KnowledgeEngine:
     @classmethod
     def load(cls, data_dir: Path | None = None, encoder: str | None = None, cache_dir: Path | None = None,
              weights: Weights | None = None, thresholds: Thresholds | None = None) -> KnowledgeEngine:
-        """Validate and index the base; raises KnowledgeBaseError listing every problem if it does not validate."""
+        """Validate and index the base; raises KnowledgeBaseError listing every problem if it does not validate.
+        Items the site profile lists as `not_offered` are not answered: one out-of-scope group refers them."""
         root = data_dir or default_data_dir()
-        result = load(root)
+        cache = cache_dir if cache_dir is not None else default_cache_dir()
+        result = load_base(root, cache)
         if not result.ok or result.site is None:
             raise KnowledgeBaseError(result.problems)
         aspects = AspectDetector.from_file(root / "aspects.yaml")
         spec = encoder if encoder is not None else os.environ.get("DAOBAN_ENCODER")
-        return cls(result.items, result.site, result.out_of_scope, aspects, make_encoder(spec),
-                   cache_dir=cache_dir if cache_dir is not None else default_cache_dir(),
+        items, groups = result.items, result.out_of_scope
+        if result.site.not_offered:
+            withheld = set(result.site.not_offered)
+            items = [i for i in result.items if i.id not in withheld]
+            known = {i.id: i for i in result.items if i.id in withheld}
+            if known.keys() != withheld and root != default_data_dir():
+                known = {i.id: i for i in load(default_data_dir()).items if i.id in withheld} | known
+            groups = [*groups, *referral_groups(result.site, known, read_rows(root / "catalogue.csv"))]
+        return cls(items, result.site, groups, aspects, make_encoder(spec, cache_dir=cache), cache_dir=cache,
                    weights=weights, thresholds=thresholds, english=EnglishTerms.from_file(root / "en_terms.yaml"))
 
     def vocabulary(self) -> list[str]:
@@ -106,17 +114,24 @@ class KnowledgeEngine:
     def detect_aspect(self, question: str) -> str | None:
         return self.aspects.detect(question)
 
-    def _decide(self, ranking: Ranking) -> tuple[Candidate | None, OutOfScopeGroup | None]:
-        """(item candidate to answer with, out-of-scope group to redirect to); both None means low confidence."""
+    def _decide(self, ranking: Ranking, refuse: bool = True) -> tuple[Candidate | None, OutOfScopeGroup | None]:
+        """(item candidate to answer with, out-of-scope group to redirect to); both None means low confidence.
+        With refuse=False the refusal groups are left out (the caller knows the need is lawful)."""
         items = [c for c in ranking.candidates if not c.out_of_scope]
-        oos = [c for c in ranking.candidates if c.out_of_scope]
+        oos = [c for c in ranking.candidates if c.out_of_scope
+               and (refuse or self.out_of_scope[c.id].kind != "refuse")]
         best = items[0] if items else None
         t = self.thresholds
         named = ranking.named_out_of_scope
+        if named is not None and not refuse and self.out_of_scope[named].kind == "refuse":
+            named = None
         if named is not None and len(self._longest_keyword(named, ranking.query)) >= t.named_min_len:
             return None, self.out_of_scope[named]
-        if oos and (best is None or oos[0].score > best.score + t.oos_margin):
-            return None, self.out_of_scope[oos[0].id]
+        if oos:
+            group = self.out_of_scope[oos[0].id]
+            margin = t.refuse_margin if group.kind == "refuse" else t.oos_margin
+            if best is None or oos[0].score > best.score + margin:
+                return None, group
         if best is None:
             return None, None
         confident = best.score >= t.min_score and (best.dense >= t.min_dense or ranking.coverage >= t.min_coverage)
@@ -125,11 +140,11 @@ class KnowledgeEngine:
     def _longest_keyword(self, group_id: str, query: str) -> str:
         return max((k for k in self.out_of_scope[group_id].keywords if k in query), key=len, default="")
 
-    def ask(self, text: str, aspect: str | None = None) -> Answer:
+    def ask(self, text: str, aspect: str | None = None, refuse: bool = True) -> Answer:
         """Answer one question. Raises InvalidQuery for empty, junk or over-long text."""
         question = check_query(text)
         ranking = self.rank(question)
-        best, group = self._decide(ranking)
+        best, group = self._decide(ranking, refuse)
         item_ids = [c.id for c in ranking.candidates if not c.out_of_scope]
         if best is None:
             return self._decline(ranking, group, item_ids[:3])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -39,6 +40,8 @@ class Problem:
 @dataclass
 class LoadResult:
     items: list[GuideItem] = field(default_factory=list)
+    origins: list[tuple[str, int | None]] = field(default_factory=list)
+    """(file, line) where each item of `items` is written, in the same order."""
     site: SiteProfile | None = None
     out_of_scope: list[OutOfScopeGroup] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -62,14 +65,18 @@ _FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _line_of(text: str, item_id: str | None) -> int | None:
-    """Line where `id: <item_id>` is written, so schema errors point at the item without a slow line-tracking parse."""
+    """Line where `id: <item_id>` is first written, so schema errors point at the item without a slow line-tracking
+    parse."""
+    lines = _id_lines(text, item_id)
+    return lines[0] if lines else None
+
+
+def _id_lines(text: str, item_id: str | None) -> list[int]:
+    """Every line where `id: <item_id>` is written, in order: the n-th is the n-th item with that id."""
     if not item_id:
-        return None
-    for marker in (f"id: {item_id}\n", f"id: {item_id} ", f"id: '{item_id}'", f'id: "{item_id}"'):
-        pos = text.find(marker)
-        if pos >= 0:
-            return text.count("\n", 0, pos) + 1
-    return None
+        return []
+    marker = re.compile(rf"^[ \t-]*id:[ \t]*(['\"]?){re.escape(item_id)}\1[ \t]*(?:#.*)?$", re.MULTILINE)
+    return [text.count("\n", 0, m.start()) + 1 for m in marker.finditer(text)]
 
 
 def _read_text(path: Path, problems: list[Problem]) -> str | None:
@@ -104,7 +111,8 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(p) for p in loc) or "(item)"
 
 
-def _load_items(path: Path, problems: list[Problem]) -> list[GuideItem]:
+def _load_items(path: Path, problems: list[Problem]) -> list[tuple[GuideItem, int | None]]:
+    """The valid items of one file, each with the line its id is written on."""
     text = _read_text(path, problems)
     data = _read_yaml(path, problems, text)
     if data is None:
@@ -112,14 +120,19 @@ def _load_items(path: Path, problems: list[Problem]) -> list[GuideItem]:
     if not isinstance(data, list):
         problems.append(Problem(str(path), "expected a list of items at the top level"))
         return []
-    items: list[GuideItem] = []
+    items: list[tuple[GuideItem, int | None]] = []
+    seen: dict[str, int] = {}
     for index, raw in enumerate(data):
         if not isinstance(raw, dict):
             problems.append(Problem(str(path), f"entry {index + 1} is not a mapping"))
             continue
         item_id = str(raw.get("id")) if raw.get("id") is not None else f"#{index + 1}"
+        nth = seen.get(item_id, 0)
+        seen[item_id] = nth + 1
         try:
-            items.append(GuideItem.model_validate(raw))
+            item = GuideItem.model_validate(raw)
+            lines = _id_lines(text or "", item.id)
+            items.append((item, lines[nth] if nth < len(lines) else None))
         except ValidationError as exc:
             line = _line_of(text or "", item_id)
             for err in exc.errors():
@@ -137,7 +150,9 @@ def load(data_dir: Path | None = None) -> LoadResult:
     if not item_files:
         result.problems.append(Problem(str(root / "items"), "no *.yaml item files found"))
     for path in item_files:
-        result.items.extend(_load_items(path, result.problems))
+        for item, line in _load_items(path, result.problems):
+            result.items.append(item)
+            result.origins.append((str(path), line))
     site_path = root / "site.yaml"
     if not site_path.exists():
         result.problems.append(Problem(str(site_path), "site profile is missing"))
@@ -166,11 +181,15 @@ def load(data_dir: Path | None = None) -> LoadResult:
 
 
 def _check_duplicates(result: LoadResult) -> None:
-    seen: set[str] = set()
-    for item in result.items:
-        if item.id in seen:
-            result.problems.append(Problem("items", "duplicate id", item_id=item.id, field="id"))
-        seen.add(item.id)
+    """Each repeat of an id is reported where it is written, naming where the id was first defined."""
+    first: dict[str, tuple[str, int | None]] = {}
+    for item, (path, line) in zip(result.items, result.origins, strict=True):
+        if item.id in first:
+            where, at = first[item.id]
+            result.problems.append(Problem(path, f"duplicate id: first defined at {where}" + (f":{at}" if at else ""),
+                                           item_id=item.id, field="id", line=line))
+        else:
+            first[item.id] = (path, line)
 
 
 def _check_windows(result: LoadResult, where: str) -> None:

@@ -142,6 +142,11 @@ class SiteProfile(_Strict):
         "'<key>_en' for the English wording), for social replies",
     )
     disclaimer: str = "以当地公安机关公布为准"
+    not_offered: list[str] = Field(
+        default_factory=list,
+        description="catalogue ids this station does not offer: their questions are referred to a window; every "
+        "other catalogue id must be in the base",
+    )
 
 
 class OutOfScopeGroup(_Strict):

@@ -33,7 +33,14 @@ MODEL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 BASE_MODEL_BYTES = 145_217_532
 FRAMES_PER_SECOND = 100
 MAX_FRAMES = 3000
+MAX_SECONDS = MAX_FRAMES // FRAMES_PER_SECOND
 CONSTRAINED_MIN_FRAMES = 1000
+# Whisper's own no-speech threshold; used alone on the free-text decode, where the vocabulary prompt makes
+# hallucinated words likely (noise decodes to prompt words at a good log-probability)
+NO_SPEECH_PROB = 0.6
+# A voiced frame of speech repeats itself at the pitch period (50-400 Hz); noise does not
+PITCH_LAGS = (SAMPLE_RATE // 400, SAMPLE_RATE // 50)
+PERIODICITY = 0.5
 
 # Prompts that put the decoder in the right frame of mind for each kind of answer.
 EXPECT_PROMPTS: dict[str, str] = {
@@ -102,14 +109,39 @@ def whisper_base_dir(cache_dir: Path | None = None) -> Path:
 _REPEATS = re.compile(r"(.{1,4}?)(?:[、，,。 ]*\1){3,}[、，,。 ]*")
 
 
-def has_speech(audio: np.ndarray, min_voiced_s: float = 0.15) -> bool:
-    """At least `min_voiced_s` of voiced frames: Whisper invents text for silence, so silence is not decoded."""
-    if audio.size == 0:
-        return False
+def _voiced(audio: np.ndarray) -> np.ndarray:
+    """Per 30 ms frame: does the VAD call it speech."""
     vad = make_vad()
     pcm = float_to_pcm(audio)
-    voiced = sum(vad.is_speech(pcm[i:i + FRAME_BYTES]) for i in range(0, len(pcm) - FRAME_BYTES + 1, FRAME_BYTES))
-    return voiced * FRAME_BYTES / 2 / SAMPLE_RATE >= min_voiced_s
+    return np.array([vad.is_speech(pcm[i:i + FRAME_BYTES]) for i in range(0, len(pcm) - FRAME_BYTES + 1, FRAME_BYTES)],
+                    dtype=bool)
+
+
+def _pitched(audio: np.ndarray) -> np.ndarray:
+    """Per 30 ms frame: does it repeat at a voice's pitch period (normalised autocorrelation above PERIODICITY).
+
+    The VAD alone takes hiss, fans and crowd rumble for speech, and Whisper then reads prompt words into them."""
+    n = FRAME_BYTES // 2
+    count = len(audio) // n
+    if count == 0:
+        return np.zeros(0, dtype=bool)
+    frames = audio[:count * n].reshape(count, n).astype(np.float64)
+    frames = (frames - frames.mean(axis=1, keepdims=True)) * np.hanning(n)
+    power = np.abs(np.fft.rfft(frames, 2 * n, axis=1)) ** 2
+    ac = np.fft.irfft(power, axis=1)[:, :n]
+    peak = ac[:, PITCH_LAGS[0]:PITCH_LAGS[1]].max(axis=1)
+    return np.asarray(peak > PERIODICITY * np.maximum(ac[:, 0], 1e-12), dtype=bool)
+
+
+def has_speech(audio: np.ndarray, min_voiced_s: float = 0.15, pitched: bool = True) -> bool:
+    """At least `min_voiced_s` of voiced frames (with `pitched`, frames that also carry a voice's pitch): Whisper
+    invents text for silence and noise, so those are not decoded."""
+    if audio.size == 0:
+        return False
+    voiced = _voiced(audio)
+    if pitched:
+        voiced &= _pitched(audio)[:len(voiced)]
+    return int(voiced.sum()) * FRAME_BYTES / 2 / SAMPLE_RATE >= min_voiced_s
 
 
 def split_at_pauses(audio: np.ndarray, min_pause_s: float = 0.18) -> list[np.ndarray]:
@@ -126,7 +158,7 @@ def split_at_pauses(audio: np.ndarray, min_pause_s: float = 0.18) -> list[np.nda
             cuts.append((i - need // 2) * step)
     cuts.append(len(audio))
     parts = [audio[a:b] for a, b in pairwise(cuts) if b - a > 0]
-    return [p for p in parts if has_speech(p, 0.09)]
+    return [p for p in parts if has_speech(p, 0.09, pitched=False)]
 
 
 def _byte_decoder() -> dict[str, int]:
@@ -213,25 +245,23 @@ class WhisperRecognizer:
             encoded if encoded is not None else self._encode(audio), [head], beam_size=beam,
             num_hypotheses=hypotheses, return_scores=True, return_no_speech_prob=True, suppress_tokens=suppress,
             max_length=min(448, len(head) + max_new))[0]
-        if result.no_speech_prob > 0.6 and (not result.scores or result.scores[0] < -1.0):
+        silent = result.no_speech_prob > NO_SPEECH_PROB
+        if silent and (prompt is None or not result.scores or result.scores[0] < -1.0):
             return [("", 0.0)]
         tok = self._model.hf_tokenizer
         eot = s["endoftext"]
         out = []
         for ids, score in zip(result.sequences_ids, result.scores, strict=True):
-            text = to_simplified(tok.decode([i for i in ids if i < eot])).strip()
+            text = to_simplified(tok.decode([i for i in ids if i < eot])).replace("\ufffd", "").strip()
             out.append((text, float(score)))
         return out
 
     def transcribe(self, audio: np.ndarray, expect: str | None = None) -> Transcript:
+        """One utterance; only its first MAX_SECONDS (one Whisper window) are heard, noise and silence give ""."""
         started = time.perf_counter()
-        audio = np.asarray(audio, dtype=np.float32)
+        audio = np.asarray(audio, dtype=np.float32)[:MAX_SECONDS * SAMPLE_RATE]
         if not has_speech(audio):
             return finish_transcript("", [], expect, len(audio) / SAMPLE_RATE, started)
-        window = MAX_FRAMES * SAMPLE_RATE // FRAMES_PER_SECOND
-        if len(audio) > window:
-            pieces = [self.decode(audio[i:i + window])[0][0] for i in range(0, len(audio), window)]
-            return finish_transcript("".join(pieces), [], expect, len(audio) / SAMPLE_RATE, started, self.corrector)
         if expect is None:
             text = _REPEATS.sub(r"\1", self.decode(audio)[0][0])
             return finish_transcript(text, [], None, len(audio) / SAMPLE_RATE, started, self.corrector)

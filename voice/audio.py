@@ -26,8 +26,10 @@ def float_to_pcm(samples: np.ndarray) -> bytes:
     return (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
 
 
-def read_wav(source: str | Path | bytes, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
-    """A WAV file (path or bytes) as float32 mono samples; it must be 16-bit PCM, mono, at `sample_rate`."""
+def read_wav(source: str | Path | bytes, sample_rate: int = SAMPLE_RATE,
+             max_seconds: float | None = None) -> np.ndarray:
+    """A WAV file (path or bytes) as float32 mono samples; it must be 16-bit PCM, mono, at `sample_rate`, and
+    no longer than `max_seconds` (checked from the header, before the samples are read)."""
     name = "<bytes>" if isinstance(source, bytes) else str(source)
     try:
         raw = source if isinstance(source, bytes) else Path(source).read_bytes()
@@ -38,9 +40,14 @@ def read_wav(source: str | Path | bytes, sample_rate: int = SAMPLE_RATE) -> np.n
     try:
         with wave.open(io.BytesIO(raw)) as w:
             channels, width, rate, frames = w.getnchannels(), w.getsampwidth(), w.getframerate(), w.getnframes()
+            if max_seconds is not None and rate > 0 and frames / rate > max_seconds:
+                raise AudioError(f"{name}: {frames / rate:.1f} s of audio; one utterance may last at most "
+                                 f"{max_seconds:g} s (cut the recording into utterances)")
             data = w.readframes(frames)
     except (wave.Error, EOFError) as e:
-        raise AudioError(f"{name}: unreadable WAV ({e})") from e
+        reason = str(e) or "the header ends early"
+        raise AudioError(f"{name}: damaged WAV header, {len(raw)} bytes in all ({reason}); "
+                         "expected a 44-byte header followed by 16-bit PCM samples") from e
     if width != 2:
         raise AudioError(f"{name}: {8 * width}-bit samples; expected 16-bit PCM")
     if channels != 1:

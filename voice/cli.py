@@ -72,7 +72,7 @@ def _run_files(args: argparse.Namespace, assistant: AssistantLike, recognizer: R
         if i == 0 and args.expect:
             session.expect = args.expect
         try:
-            audio = read_wav(path)
+            audio = read_wav(path, max_seconds=args.max_utterance)
         except AudioError as e:
             failed += 1
             print(f"error: {e}", file=sys.stderr)

@@ -25,6 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--push-to-talk", action="store_true", help="microphone: Enter starts and ends an utterance")
     parser.add_argument("--no-input", type=float, default=8.0, metavar="S",
                         help="seconds of silence after a reply before the no_input event (0: never)")
-    parser.add_argument("--max-utterance", type=float, default=15.0, metavar="S")
+    parser.add_argument("--max-utterance", type=float, default=15.0, metavar="S",
+                        help="longest utterance: the microphone cuts there and longer --wav files are refused "
+                             "(default 15)")
     parser.add_argument("--vad", choices=("auto", "webrtc", "energy"), default="auto")
     parser.add_argument("--prerender", action="store_true", help="render the common prompts into the cache and exit")

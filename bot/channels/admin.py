@@ -15,6 +15,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from bot.channels.wire import ErrorOut, ReloadOut, ValidationErrorOut
+from bot.records.privacy import mask_pii
 from bot.server.service import Service
 
 bearer = HTTPBearer(auto_error=False, description="The admin token (admin_token / DAOBAN_ADMIN_TOKEN)")
@@ -34,10 +36,27 @@ def require_token(request: Request,
         raise HTTPException(401, "admin token missing or wrong", headers={"WWW-Authenticate": "Bearer"})
 
 
-router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_token)])
+ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "Admin token missing or wrong"},
+    429: {"model": ErrorOut, "description": "Rate limited; see Retry-After"},
+}
+BAD_QUERY: dict[int | str, dict[str, Any]] = {
+    422: {"model": ValidationErrorOut, "description": "Bad query parameter, with a readable `detail`"}}
+EXPORT: dict[int | str, dict[str, Any]] = {200: {"description": "The records: JSON (`count`, `entries`), CSV with "
+                                                 "a header row, or JSON lines, by `format`",
+                                                 "content": {"application/json": {"schema": {"type": "object"}},
+                                                             "text/csv": {"schema": {"type": "string"}},
+                                                             "application/x-ndjson": {"schema": {"type": "string"}}}}}
+router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_token)], responses=ADMIN_ERRORS)
+
+
+def _masked(value: Any) -> Any:
+    return mask_pii(value) if isinstance(value, str) else value
 
 
 def _export(rows: list[dict[str, Any]], fields: tuple[str, ...], fmt: str, name: str) -> Response:
+    """Every text field passes the masking again on the way out, records written by older versions included."""
+    rows = [{k: _masked(v) for k, v in row.items()} for row in rows]
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
@@ -51,13 +70,17 @@ def _export(rows: list[dict[str, Any]], fields: tuple[str, ...], fmt: str, name:
     return JSONResponse({"count": len(rows), "entries": rows})
 
 
-@router.post("/reload", summary="Validate the knowledge base and flows on disk, then swap them in")
+@router.post("/reload", summary="Validate the knowledge base and flows on disk, then swap them in",
+             response_model=ReloadOut,
+             responses={422: {"model": ReloadOut, "description": "Did not validate: the content that was serving "
+                                                                 "stays, `errors` says why"}})
 async def reload(request: Request) -> JSONResponse:
     result = await to_thread.run_sync(_service(request).reload)
     return JSONResponse(result.to_dict(), status_code=200 if result.ok else 422)
 
 
-@router.get("/unanswered", summary="The unanswered-question log (PII masked)")
+@router.get("/unanswered", summary="The unanswered-question log (PII masked)", response_class=Response,
+            responses={**EXPORT, **BAD_QUERY})
 async def unanswered(request: Request, format: Literal["json", "csv", "jsonl"] = Query("json")) -> Response:
     from bot.records.unanswered import FIELDS
 
@@ -65,13 +88,15 @@ async def unanswered(request: Request, format: Literal["json", "csv", "jsonl"] =
     return _export(rows, FIELDS, format, "unanswered")
 
 
-@router.get("/feedback", summary="👍/👎 feedback on answers")
+@router.get("/feedback", summary="👍/👎 feedback on answers", response_class=Response,
+            responses={**EXPORT, **BAD_QUERY})
 async def feedback(request: Request, format: Literal["json", "csv", "jsonl"] = Query("json")) -> Response:
     rows = await to_thread.run_sync(lambda: list(_service(request).records.feedback.read()))
     return _export(rows, FEEDBACK_FIELDS, format, "feedback")
 
 
-@router.get("/analytics", summary="Turns, top items, hand-over rate, unanswered by day, feedback")
+@router.get("/analytics", summary="Turns, top items, hand-over rate, unanswered by day, feedback",
+            responses=BAD_QUERY)
 async def analytics(request: Request, top: int = Query(10, ge=1, le=100)) -> JSONResponse:
     service = _service(request)
 

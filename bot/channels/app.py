@@ -11,11 +11,13 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
 
 from bot.channels import admin, http, ops, rasa_rest, static, ws
 from bot.server import errors
 from bot.server.announcements import load_announcements
 from bot.server.config import ServiceConfig
+from bot.server.headers import SecurityHeadersMiddleware
 from bot.server.limits import BodyLimitMiddleware, RateLimitMiddleware, TokenBuckets
 from bot.server.service import Service
 from bot.session.store import SessionStore
@@ -47,8 +49,11 @@ def create_app(config: ServiceConfig | None = None, engine: Any = None, store: S
                 loader.cancel()
             await asyncio.to_thread(service.close)
 
-    app = FastAPI(title="daoban", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="daoban", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None,
+                  redoc_url=None)
     app.state.service = service
+    service.records.known_items = lambda: service.engine.items if service.engine is not None else ()
+    service.records.known_flows = lambda: service.assistant.flows if service.assistant is not None else ()
     app.state.announcements = load_announcements(config.idle.file) if config.idle.enabled else []
     app.state.ws_open = 0
     buckets = TokenBuckets(config.rate_limit.rate, config.rate_limit.burst) if config.rate_limit.enabled else None
@@ -76,7 +81,25 @@ def create_app(config: ServiceConfig | None = None, engine: Any = None, store: S
     if config.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=config.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type", "Authorization"], max_age=600)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.openapi = lambda: _openapi(app, config)  # type: ignore[method-assign]
     return app
+
+
+def _openapi(app: FastAPI, config: ServiceConfig) -> dict[str, Any]:
+    """FastAPI's schema with this instance's text limit, so a client (or a fuzzer) learns it from the schema."""
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        models = schema.get("components", {}).get("schemas", {})
+        for model, field in (("ChatRequest", "text"), ("RasaMessage", "message")):
+            prop = models.get(model, {}).get("properties", {}).get(field)
+            if prop is None:
+                continue
+            for option in prop.get("anyOf", [prop]):
+                if option.get("type") == "string":
+                    option["maxLength"] = config.limits.max_text_chars
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def _voice_router() -> Any:

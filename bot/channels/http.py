@@ -10,8 +10,10 @@ from fastapi.responses import JSONResponse
 
 from bot.channels.wire import ChatRequest, ErrorOut, FeedbackOut, FeedbackRequest, ReplyOut, ValidationErrorOut
 from bot.server.errors import internal_error, validation_response
-from bot.server.service import NotReady, Service
+from bot.server.outage import notice
+from bot.server.service import NotReady, Service, StoreDown
 from bot.session.redis_store import SessionLockTimeout
+from bot.understand.lang import canonical, detect
 
 router = APIRouter(tags=["chat"])
 
@@ -19,8 +21,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorOut, "description": "Body too large"},
     422: {"model": ValidationErrorOut, "description": "Schema error, with a readable `detail`"},
     429: {"model": ErrorOut, "description": "Rate limited; see Retry-After"},
-    503: {"model": ErrorOut, "description": "Still loading the knowledge base"},
+    503: {"model": ErrorOut, "description": "Still loading the knowledge base, or the session store is away: "
+                                            "`detail` is a message for the citizen; see Retry-After"},
 }
+STORE_RETRY_AFTER_S = 5
 
 
 def service_of(request: Request) -> Service:
@@ -45,7 +49,19 @@ def not_ready(exc: NotReady) -> JSONResponse:
     return JSONResponse({"detail": f"not ready: {exc}"}, status_code=503, headers={"Retry-After": "2"})
 
 
-def turn_failure(exc: Exception, where: str) -> JSONResponse:
+def citizen_lang(lang: str | None, text: str | None) -> str:
+    """The language to tell a citizen about a failure in: the one asked for, else the one they wrote in."""
+    return canonical(lang) or (detect(text) if text else None) or "zh-Hans"
+
+
+def store_unavailable(lang: str) -> JSONResponse:
+    return JSONResponse({"detail": notice("store_unavailable", lang).text}, status_code=503,
+                        headers={"Retry-After": str(STORE_RETRY_AFTER_S)})
+
+
+def turn_failure(exc: Exception, where: str, lang: str = "zh-Hans") -> JSONResponse:
+    if isinstance(exc, StoreDown):
+        return store_unavailable(lang)
     if isinstance(exc, NotReady):
         return not_ready(exc)
     if isinstance(exc, SessionLockTimeout):
@@ -64,7 +80,7 @@ async def chat(body: ChatRequest, request: Request) -> Any:
     try:
         reply = await run_turn(service, body.session_id, body.text, event, body.lang, body.channel)
     except Exception as exc:
-        return turn_failure(exc, "/v1/chat")
+        return turn_failure(exc, "/v1/chat", citizen_lang(body.lang, body.text))
     return JSONResponse(reply)
 
 

@@ -27,13 +27,20 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "uptime_s": round(time.monotonic() - service.started, 1)})
 
 
-@router.get("/ready", summary="Readiness: 200 only once the knowledge base and flows are loaded")
+@router.get("/ready", summary="Readiness: 200 while the knowledge base and flows are loaded and the session store "
+            "answers")
 async def ready(request: Request) -> JSONResponse:
     service = _service(request)
     if not service.ready:
-        status = "failed" if service.failure else "loading"
-        return JSONResponse({"status": status}, status_code=503, headers={"Retry-After": "2"})
-    body: dict[str, Any] = {"status": "ready", "store": service.config.store}
+        body: dict[str, Any]
+        if service.failure:
+            body = {"status": "failed", "detail": service.failure_detail or "start-up failed"}
+        elif service.loaded:
+            body = {"status": "unavailable", "detail": "session store unavailable; retrying"}
+        else:
+            body = {"status": "loading"}
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "2"})
+    body = {"status": "ready", "store": service.config.store}
     if service.engine is not None:
         body["items"] = len(getattr(service.engine, "items", {}))
     return JSONResponse(body)

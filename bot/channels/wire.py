@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 Lang = Literal["zh-Hans", "zh-Hant", "en"]
 Channel = Literal["web", "kiosk", "robot", "terminal", "voice", "rasa"]
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,128}$"
+ITEM_ID_PATTERN = r"^[A-Z]{1,8}-[0-9]{1,6}$"
+FLOW_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 
 
 class Event(BaseModel):
@@ -22,7 +24,10 @@ class Event(BaseModel):
 class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={
         "examples": [{"text": "补办身份证要带什么材料？"}, {"session_id": "abc123", "text": "那要多少钱？"},
-                     {"session_id": "abc123", "event": {"type": "payment_done"}, "channel": "kiosk"}]})
+                     {"session_id": "abc123", "event": {"type": "payment_done"}, "channel": "kiosk"}],
+        # exactly one of a text and an event (null counts as absent), as the validator below enforces
+        "oneOf": [{"required": ["text"], "properties": {"text": {"type": "string"}}},
+                  {"required": ["event"], "properties": {"event": {"type": "object"}}}]})
 
     session_id: str | None = Field(None, pattern=SESSION_ID_PATTERN,
                                    description="Omit to start a new session; an unknown id also starts one.")
@@ -74,6 +79,8 @@ class ReplyOut(BaseModel):
     kind: str | None = None
     redirect: str | None = None
     speech_rate: str | None = None
+    ended: bool = Field(False, description="The session closed with this reply (its state is wiped): a client "
+                                           "clears what it keeps of the conversation.")
 
 
 class FeedbackRequest(BaseModel):
@@ -81,9 +88,12 @@ class FeedbackRequest(BaseModel):
 
     session_id: str | None = Field(None, pattern=SESSION_ID_PATTERN)
     rating: Literal["up", "down"]
-    item_id: str | None = Field(None, max_length=64)
-    flow: str | None = Field(None, max_length=64)
-    comment: str | None = Field(None, max_length=500)
+    item_id: str | None = Field(None, pattern=ITEM_ID_PATTERN,
+                                description="The answer's guide item (e.g. HZ-003); one the catalogue lacks is kept "
+                                            "as null.")
+    flow: str | None = Field(None, pattern=FLOW_NAME_PATTERN,
+                             description="The flow rated (e.g. id_card_reissue); an unknown name is kept as null.")
+    comment: str | None = Field(None, max_length=500, description="Stored with personal data masked.")
     channel: Channel = "web"
 
 
@@ -120,3 +130,16 @@ class ErrorOut(BaseModel):
 class ValidationErrorOut(BaseModel):
     detail: str
     errors: list[dict[str, Any]]
+
+
+class ReloadOut(BaseModel):
+    """What /admin/reload found: `ok` false (status 422) keeps the content that was serving."""
+
+    model_config = ConfigDict(extra="allow")
+
+    ok: bool
+    errors: list[dict[str, Any]]
+    warnings: list[str]
+    items: int
+    flows: int
+    seconds: float

@@ -12,16 +12,27 @@ from anyio import to_thread
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
+from bot.channels.http import STORE_RETRY_AFTER_S
 from bot.channels.wire import ChatRequest
 from bot.server.announcements import Rotation
 from bot.server.errors import describe
 from bot.server.limits import TokenBuckets, client_key
-from bot.server.service import NotReady, Service
+from bot.server.outage import notice
+from bot.server.service import NotReady, Service, StoreDown
 from bot.session.redis_store import SessionLockTimeout
 
 router = APIRouter()
 log = logging.getLogger("daoban.server")
 CHANNELS = ("web", "kiosk", "robot", "terminal", "voice", "rasa")
+
+
+def session_id_problem(value: Any) -> tuple[str, list[dict[str, Any]]] | None:
+    """Why `value` is not a session id /v1/chat would take (the same pattern, length and message), or None."""
+    try:
+        ChatRequest.model_validate({"session_id": value, "text": "-"})
+    except ValidationError as exc:
+        return describe(exc.errors(include_input=False))
+    return None
 
 
 class Connection:
@@ -42,8 +53,9 @@ class Connection:
         async with self.send_lock:
             await self.ws.send_text(json.dumps(message, ensure_ascii=False))
 
-    async def error(self, status: int, detail: str, errors: list[dict[str, Any]] | None = None) -> None:
-        body: dict[str, Any] = {"type": "error", "status": status, "detail": detail}
+    async def error(self, status: int, detail: str, errors: list[dict[str, Any]] | None = None,
+                    **extra: Any) -> None:
+        body: dict[str, Any] = {"type": "error", "status": status, "detail": detail, **extra}
         if errors:
             body["errors"] = errors
         await self.send(body)
@@ -85,6 +97,10 @@ class Connection:
         try:
             reply = await to_thread.run_sync(self.service.turn, req.session_id, req.text, event, req.lang,
                                              req.channel)
+        except StoreDown:
+            await self.error(503, notice("store_unavailable", req.lang or self.lang).text,
+                             retry_after=STORE_RETRY_AFTER_S)
+            return
         except NotReady as exc:
             await self.error(503, f"not ready: {exc}")
             return
@@ -103,7 +119,14 @@ class Connection:
         await self.send({"type": "reply", **reply.to_dict()})
 
     async def hello(self, data: dict[str, Any]) -> None:
-        if isinstance(data.get("session_id"), str):
+        """Names the session (validated like /v1/chat's), or with `"session_id": null` leaves it; a bad one changes
+        nothing."""
+        if data.get("session_id") is not None:
+            problem = session_id_problem(data["session_id"])
+            if problem is not None:
+                await self.error(422, *problem)
+                return
+        if "session_id" in data:
             self.session_id = data["session_id"]
         if data.get("lang") in ("zh-Hans", "zh-Hant", "en"):
             self.lang = data["lang"]
@@ -154,12 +177,16 @@ async def chat_socket(ws: WebSocket, channel: str = "web", lang: str = "zh-Hans"
     await ws.accept()
     ws.app.state.ws_open += 1
     metrics.ws_connections.inc()
+    problem = session_id_problem(session_id) if session_id is not None else None
     conn = Connection(ws, service, channel if channel in CHANNELS else "web",
-                      lang if lang in ("zh-Hans", "zh-Hant", "en") else "zh-Hans", session_id)
+                      lang if lang in ("zh-Hans", "zh-Hant", "en") else "zh-Hans",
+                      session_id if problem is None else None)
     buckets: TokenBuckets | None = ws.app.state.buckets
     key = client_key(ws.scope, service.config.rate_limit.trust_forwarded)
     watcher = asyncio.create_task(conn.watch())
     try:
+        if problem is not None:
+            await conn.error(422, *problem)
         while True:
             message = await ws.receive()
             if message["type"] == "websocket.disconnect":

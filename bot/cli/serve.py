@@ -15,6 +15,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from bot.channels.app import create_app
     from bot.server.config import ConfigError, load_config
+    from bot.server.limits import uvicorn_options
     from bot.server.logs import setup_logging
 
     try:
@@ -27,7 +28,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(config)
     uvicorn.run(app, host=config.host, port=config.port, log_config=None, access_log=False,
                 proxy_headers=config.rate_limit.trust_forwarded, server_header=False,
-                timeout_graceful_shutdown=10)
+                timeout_graceful_shutdown=10, **uvicorn_options(config))
     return 0 if app.state.service.failure is None else 1
 
 

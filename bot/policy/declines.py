@@ -7,6 +7,7 @@ from bot.policy.respond import Context, emergency_first, log_unanswered, say
 from bot.turn import Button, Message, Turn
 from bot.understand.lang import render
 from bot.understand.understanding import Understanding
+from knowledge.offered import NOT_OFFERED_NAME
 
 
 def refuse(ctx: Context, turn: Turn, u: Understanding) -> None:
@@ -54,6 +55,7 @@ def social(ctx: Context, turn: Turn, u: Understanding) -> None:
         turn.reply.buttons = [Button(title, title) for title in quick]
     if u.social.act == "goodbye" and not turn.state.get("flow") and turn.channel in ctx.config.wipe_on_complete:
         turn.wipe = True
+        turn.reply.ended = True
 
 
 def _engine_reply(ctx: Context, turn: Turn, u: Understanding) -> None:
@@ -62,6 +64,8 @@ def _engine_reply(ctx: Context, turn: Turn, u: Understanding) -> None:
         hotline = getattr(u.answer, "hotline", None)
         if u.answer.declined == "refuse":
             say(ctx, turn, "refusal_generic")
+        elif u.answer.redirect == NOT_OFFERED_NAME:
+            say(ctx, turn, "handoff")
         elif hotline:
             say(ctx, turn, "department_hotline", hotline=hotline)
         else:

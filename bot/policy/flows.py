@@ -24,6 +24,7 @@ def event(ctx: Context, turn: Turn, ev: dict[str, Any]) -> None:
     if kind == "idle":
         say(ctx, turn, "idle_cleared")
         turn.wipe = True
+        turn.reply.ended = True
         return
     if kind == "person_approached":
         lang = turn.lang

@@ -175,6 +175,7 @@ def apply_flow(ctx: Context, turn: Turn, out: Output, fs: FlowState) -> None:
         turn.state["focus"] = {"item": item.id, "aspect": None} if item else None
         if turn.channel in ctx.config.wipe_on_complete:
             turn.wipe = True
+            turn.reply.ended = True
 
 
 def _drive(ctx: Context, turn: Turn, fs: FlowState, out: Output) -> Output:

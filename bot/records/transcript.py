@@ -19,6 +19,9 @@ def masked_input(text: str | None, expect: str | None) -> str | None:
         return None
     if expect in SENSITIVE:
         return mask_value(expect, text.strip())
+    if expect == "text":
+        # a flow's free-text step asks for a postal or home address
+        return mask_value("address", text.strip())
     return mask_pii(text)
 
 

@@ -29,8 +29,14 @@ class RateLimit(BaseModel):
 
 class Limits(BaseModel):
     max_body_bytes: int = Field(default=16_384, ge=256)
+    """Largest request body and WebSocket text message (bigger WebSocket frames are refused while being read)."""
     max_text_chars: int = Field(default=500, ge=1)
     max_ws_connections: int = Field(default=2_000, ge=1)
+    """Open sockets on /v1/ws and /v1/voice together."""
+    request_timeout_s: float = Field(default=10.0, gt=0)
+    """Seconds from a request's first byte (or a new connection) to its last: slower ones get 408 and are closed."""
+    keep_alive_s: float = Field(default=5.0, gt=0)
+    """Seconds an idle keep-alive connection stays open between requests."""
 
 
 class IdleMode(BaseModel):
@@ -73,6 +79,16 @@ class Voice(BaseModel):
     max_frame_bytes: int = Field(default=64_000, ge=640)
 
 
+class RasaChannel(BaseModel):
+    """POST /webhooks/rest/webhook, Rasa's REST channel: only a connector holding the shared channel token may speak
+    for a sender."""
+
+    token: SecretStr | None = None
+    """Sent as the `token` query parameter (Rasa's convention) or as `Authorization: Bearer <token>`."""
+    require_token: bool = True
+    """With no token configured the webhook answers 403; false opens it to anyone who reaches the port."""
+
+
 class ServiceConfig(BaseSettings):
     """Everything `daoban serve` needs; each field is also DAOBAN_<FIELD> (nested: DAOBAN_LIMITS__MAX_TEXT_CHARS)."""
 
@@ -84,11 +100,16 @@ class ServiceConfig(BaseSettings):
     db_path: Path | None = None
     """SQLite session database (default: <data_dir>/sessions.sqlite3)."""
     redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_timeout_s: float = Field(default=0.3, gt=0, le=10)
+    """Connect and read timeout towards Redis: a hung server fails a turn (503) this fast."""
+    store_retry_max_s: float = Field(default=5.0, gt=0, le=300)
+    """While the session store does not answer, it is probed again after 0.25 s, doubling up to this."""
     data_dir: Path = Field(default_factory=default_data_dir)
     """Sessions (SQLite), the unanswered log, feedback, the turn log and the session key ($DAOBAN_DATA_DIR, ./var)."""
     session_key: SecretStr | None = None
     """Seals ID numbers and phones in session state; every instance sharing a store needs the same key."""
     admin_token: SecretStr | None = None
+    rasa: RasaChannel = Field(default_factory=lambda: RasaChannel())
     cors_origins: list[str] = Field(default_factory=list)
     rate_limit: RateLimit = Field(default_factory=lambda: RateLimit())
     limits: Limits = Field(default_factory=lambda: Limits())
@@ -119,6 +140,11 @@ class ServiceConfig(BaseSettings):
     @property
     def admin_token_value(self) -> str | None:
         token = self.admin_token.get_secret_value() if self.admin_token else ""
+        return token or None
+
+    @property
+    def rasa_token_value(self) -> str | None:
+        token = self.rasa.token.get_secret_value() if self.rasa.token else ""
         return token or None
 
 

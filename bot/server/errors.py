@@ -12,6 +12,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("daoban.server")
+# FastAPI's 400 for a body it cannot decode; answered as the 422 every other malformed body gets
+UNPARSEABLE_BODY = "There was an error parsing the body"
 
 
 def describe(errors: list[dict[str, Any]] | Any) -> tuple[str, list[dict[str, Any]]]:
@@ -44,6 +46,9 @@ def install(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 400 and exc.detail == UNPARSEABLE_BODY:
+            return validation_response([{"loc": ["body"], "msg": "the body is not valid JSON in UTF-8",
+                                         "type": "json_invalid"}])
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
     async def on_any(request: Request, exc: Exception) -> JSONResponse:

@@ -1,14 +1,18 @@
-"""Request hardening: body size cap and a per-client token bucket, both in-process and dependency-free."""
+"""Request hardening: body size cap, a per-client token bucket, and the uvicorn settings and read deadline that
+bound what a client can make the server hold (frame sizes, slow or unfinished requests, idle connections)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
 from collections import OrderedDict
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.server.config import ServiceConfig
 from bot.server.metrics import Metrics
 
 
@@ -114,7 +118,7 @@ class _TooLarge(Exception):
 class RateLimitMiddleware:
     """429 with Retry-After once a client empties its bucket; health, readiness, metrics and static files are free."""
 
-    FREE_PREFIXES = ("/health", "/ready", "/metrics", "/widget.", "/static/", "/favicon")
+    FREE_PREFIXES = ("/health", "/ready", "/metrics", "/widget.", "/demo.", "/docs", "/static/", "/favicon")
 
     def __init__(self, app: ASGIApp, buckets: TokenBuckets, trust_forwarded: bool, metrics: Metrics) -> None:
         self.app = app
@@ -135,3 +139,87 @@ class RateLimitMiddleware:
                              [(b"retry-after", retry)])
             return
         await self.app(scope, receive, send)
+
+
+def _base_protocol() -> type[Any]:
+    """uvicorn's own choice of HTTP protocol (httptools when installed, else h11)."""
+    from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+    return AutoHTTPProtocol
+
+
+def deadline_protocol(timeout_s: float) -> type[asyncio.Protocol]:
+    """uvicorn's HTTP protocol with a read deadline: a connection gets `timeout_s` from its first byte (or from
+    opening, for one that sends nothing) until its request is in, headers and body; past it, 408 and closed.
+
+    uvicorn itself waits forever for headers and bodies that never finish, so a few hundred such connections would
+    hold the service's sockets and memory."""
+    base = _base_protocol()
+
+    class DeadlineProtocol(base):  # type: ignore[misc, valid-type]
+        _deadline: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:
+            super().connection_made(transport)
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            cycle = getattr(self, "cycle", None)
+            if cycle is None or cycle.response_complete or cycle.more_body:
+                self._arm()
+            else:
+                self._disarm()
+
+        def on_response_complete(self) -> None:
+            self._disarm()
+            super().on_response_complete()
+
+        def handle_websocket_upgrade(self, *args: Any) -> Any:
+            self._disarm()
+            return super().handle_websocket_upgrade(*args)
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            if self._deadline is None and not self.transport.is_closing():
+                self._deadline = self.loop.call_later(timeout_s, self._expired)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+
+        def _expired(self) -> None:
+            self._deadline = None
+            if self.transport.is_closing():
+                return
+            cycle = getattr(self, "cycle", None)
+            if cycle is None or cycle.response_complete or not cycle.response_started:
+                if cycle is not None and not cycle.response_complete:
+                    cycle.disconnected = True
+                    cycle.message_event.set()
+                self.transport.write(_TIMEOUT_RESPONSE)
+            self.transport.close()
+
+    DeadlineProtocol.__name__ = DeadlineProtocol.__qualname__ = f"Deadline{base.__name__}"
+    return DeadlineProtocol
+
+
+_TIMEOUT_BODY = b'{"detail":"request not received in time"}'
+_TIMEOUT_RESPONSE = (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\n"
+                     b"content-length: " + str(len(_TIMEOUT_BODY)).encode() + b"\r\nconnection: close\r\n\r\n"
+                     + _TIMEOUT_BODY)
+
+
+def uvicorn_options(config: ServiceConfig) -> dict[str, Any]:
+    """The uvicorn settings that enforce `config.limits` below the app: WebSocket frames over the largest allowed
+    message are refused while being read (uvicorn's default lets 16 MiB through), slow requests time out, idle
+    keep-alive connections close."""
+    limits = config.limits
+    largest_frame = max(limits.max_body_bytes, config.voice.max_frame_bytes if config.voice.enabled else 0)
+    return {"http": deadline_protocol(limits.request_timeout_s), "ws_max_size": largest_frame,
+            "ws_max_queue": 8, "timeout_keep_alive": limits.keep_alive_s,
+            "h11_max_incomplete_event_size": max(8_192, limits.max_body_bytes)}

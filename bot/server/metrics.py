@@ -22,7 +22,10 @@ class Metrics:
         self.feedback = Counter("daoban_feedback", "Feedback on answers", ["rating"], registry=self.registry)
         self.ws_connections = Gauge("daoban_ws_connections", "Open WebSocket connections", registry=self.registry)
         self.announcements = Counter("daoban_announcements", "Idle announcements pushed", registry=self.registry)
-        self.ready = Gauge("daoban_ready", "1 once the engine is loaded", registry=self.registry)
+        self.ready = Gauge("daoban_ready", "1 while the engine is loaded and the session store answers",
+                           registry=self.registry)
+        self.store_up = Gauge("daoban_store_up", "1 while the session store answers", registry=self.registry)
+        self.store_up.set(1)
         self.kb_reloads = Counter("daoban_kb_reloads", "Knowledge base and flow reloads", ["result"],
                                   registry=self.registry)
 

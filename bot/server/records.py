@@ -6,7 +6,7 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -62,11 +62,19 @@ def turn_record(reply: Reply, channel: str, kind: str, latency_s: float, decline
             "handoff": reply.handoff, "unanswered": declined, "ms": round(latency_s * 1000, 2)}
 
 
+def _nothing() -> Collection[str]:
+    return ()
+
+
 class Records:
     def __init__(self, data_dir: Path, mask: Callable[[str], str]) -> None:
         self.turns = JsonLines(data_dir / "turns.jsonl")
         self.feedback = JsonLines(data_dir / "feedback.jsonl")
         self.mask = mask
+        self.known_items: Callable[[], Collection[str]] = _nothing
+        """The guide item ids feedback may name (the loaded catalogue); others are stored as null."""
+        self.known_flows: Callable[[], Collection[str]] = _nothing
+        """The flow names feedback may name; others are stored as null."""
 
     def close(self) -> None:
         self.turns.close()
@@ -76,7 +84,8 @@ class Records:
                      comment: str | None, channel: str) -> dict[str, Any]:
         ts, day = _now()
         record = {"ts": ts, "day": day, "session": session_hash(session_id) if session_id else None,
-                  "rating": rating, "item_id": item_id, "flow": flow, "channel": channel,
+                  "rating": rating, "item_id": item_id if item_id in self.known_items() else None,
+                  "flow": flow if flow in self.known_flows() else None, "channel": channel,
                   "comment": self.mask(comment) if comment else None}
         self.feedback.append(record)
         return record
@@ -107,7 +116,7 @@ class Records:
         up: Counter[str] = Counter()
         down: Counter[str] = Counter()
         for f in self.feedback.read():
-            key = f.get("item_id") or f.get("flow") or "-"
+            key = self.mask(str(f.get("item_id") or f.get("flow") or "-"))
             (up if f.get("rating") == "up" else down)[key] += 1
         unanswered_days: Counter[str] = Counter(str(u.get("day") or str(u.get("ts", ""))[:10]) for u in unanswered)
         latency.sort()

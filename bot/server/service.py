@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import os
 import secrets
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.records.privacy import mask_pii, session_hash
 from bot.records.unanswered import UnansweredLog
 from bot.server.config import ServiceConfig
+from bot.server.content import KnowledgeBaseIncomplete, ReloadResult, load_engine, validate
 from bot.server.metrics import Metrics
+from bot.server.outage import FlowJournal, StoreMonitor, WatchedStore, notice, probe_of
 from bot.server.records import Records, turn_record
-from bot.session.store import MemoryStore, SessionStore, SqliteStore
-from bot.turn import Reply
+from bot.session.store import MemoryStore, SessionStore, SqliteStore, StoreUnavailable
+from bot.turn import Reply, new_state
 
 if TYPE_CHECKING:
     from bot.assistant import Assistant
@@ -31,25 +34,18 @@ class NotReady(RuntimeError):
     pass
 
 
-@dataclass
-class ReloadResult:
-    ok: bool
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    items: int = 0
-    flows: int = 0
-    seconds: float = 0.0
+class StoreDown(NotReady):
+    """The session store does not answer (down, hung): every turn is 503 until it is back."""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "errors": self.errors, "warnings": self.warnings, "items": self.items,
-                "flows": self.flows, "seconds": round(self.seconds, 3)}
+
+__all__ = ["KnowledgeBaseIncomplete", "NotReady", "ReloadResult", "Service", "StoreDown"]
 
 
 def make_store(config: ServiceConfig) -> SessionStore:
     if config.store == "redis":
         from bot.session.redis_store import RedisStore
 
-        return RedisStore(config.redis_url)
+        return RedisStore(config.redis_url, timeout_s=config.redis_timeout_s)
     if config.store == "sqlite":
         return SqliteStore(config.sqlite_path)
     return MemoryStore()
@@ -68,42 +64,71 @@ class Service:
         self.assistant: Assistant | None = None
         self.recognizer: Any = None
         """The speech recogniser for WS /v1/voice, loaded on first use."""
-        self.ready = False
+        self.loaded = False
+        """The engine, the flows and the assistant are in place (ready once the session store answers too)."""
+        self.monitor: StoreMonitor | None = None
+        """Watches a store that can go away (Redis); None for memory and SQLite."""
+        self.journal = FlowJournal()
         self.failure: str | None = None
+        self.failure_detail: str | None = None
+        """The failure as /ready may show it."""
         self.loaded_at: float | None = None
         self.started = time.monotonic()
         self._reload_lock = threading.Lock()
+        self._channel_secret = secrets.token_bytes(32)
+
+    @property
+    def ready(self) -> bool:
+        """Loaded, and the session store answers: what /ready and `daoban_ready` report."""
+        return self.loaded and (self.monitor is None or self.monitor.up)
 
     def load(self) -> None:
-        """Build the engine (unless one was given), the store and the assistant; then warm up one turn."""
+        """Build the engine (unless one was given), the store and the assistant; then warm up one turn. A store that
+        does not answer yet is not a failure: the service waits for it, not ready, probing with backoff."""
         try:
             timings: dict[str, float] = {}
             t0 = time.perf_counter()
-            if self.store is None:
-                self.store = make_store(self.config)
+            self._watch_store(self.store if self.store is not None else make_store(self.config))
             if self.engine is None:
-                self.engine = self._load_engine()
+                self.engine = load_engine(self.config)
             timings["engine_s"] = time.perf_counter() - t0
             self.assistant = self._make_assistant(self.engine)
             timings["assistant_s"] = time.perf_counter() - t0 - timings["engine_s"]
             if self.config.warmup:
                 self._warm_up()
             timings["load_s"] = time.perf_counter() - t0
-            self.ready = True
-            self.loaded_at = time.monotonic()
-            self.metrics.ready.set(1)
-            log.info("ready", extra={"event": "ready", "store": self.config.store,
-                                     "since_start_s": round(self.loaded_at - self.started, 3),
-                                     **{k: round(v, 3) for k, v in timings.items()}})
         except Exception as exc:
-            self.failure = f"{type(exc).__name__}: {exc}"
+            self.failure = f"{type(exc).__name__}: {mask_pii(str(exc))}"
+            self.failure_detail = exc.public if isinstance(exc, KnowledgeBaseIncomplete) else \
+                "start-up failed; see the server log"
             log.exception("startup failed", extra={"event": "startup_failed"})
             raise
+        self.loaded = True
+        self.loaded_at = time.monotonic()
+        if self.monitor is not None:
+            self.monitor.check()
+            self.monitor.start()
+        self.metrics.ready.set(1 if self.ready else 0)
+        extra = {"store": self.config.store, "since_start_s": round(self.loaded_at - self.started, 3),
+                 **{k: round(v, 3) for k, v in timings.items()}}
+        if self.ready:
+            log.info("ready", extra={"event": "ready", **extra})
+        else:
+            log.warning("loaded; not ready until the session store answers",
+                        extra={"event": "waiting_for_store", "reason": self.monitor and self.monitor.reason, **extra})
 
-    def _load_engine(self) -> KnowledgeEngine:
-        from knowledge.engine import KnowledgeEngine
+    def _watch_store(self, store: SessionStore) -> None:
+        probe = probe_of(store)
+        if probe is None:
+            self.store = store
+            return
+        self.monitor = StoreMonitor(probe, on_change=self._store_changed, backoff_max_s=self.config.store_retry_max_s)
+        self.metrics.store_up.set(0)
+        self.store = WatchedStore(store, self.monitor, self.journal)
 
-        return KnowledgeEngine.load(data_dir=self.config.kb_dir, encoder=self.config.encoder)
+    def _store_changed(self, up: bool) -> None:
+        self.metrics.store_up.set(1 if up else 0)
+        self.metrics.ready.set(1 if self.ready else 0)
 
     def _assistant_config(self) -> AssistantConfig:
         from bot.config import AssistantConfig
@@ -115,7 +140,15 @@ class Service:
         if secret is None and not isinstance(self.store, MemoryStore):
             secret = _key_file(self.config.data_dir / "session.key")
         values["session_key"] = secret
+        if secret is not None:
+            self._channel_secret = hmac.new(secret, b"daoban channel sessions", hashlib.sha256).digest()
         return AssistantConfig(**values)
+
+    def channel_session(self, channel: str, name: str) -> str:
+        """The session id a channel's own client name (a Rasa sender) talks in: keyed with this deployment's secret,
+        so nobody can name it from outside, the same on every instance sharing the session key, and never stored."""
+        digest = hmac.new(self._channel_secret, f"{channel}\0{name}".encode(), hashlib.sha256).hexdigest()
+        return f"{channel}-{digest[:40]}"
 
     def _make_assistant(self, engine: KnowledgeEngine) -> Assistant:
         from bot.assistant import Assistant
@@ -123,20 +156,33 @@ class Service:
         return Assistant(engine=engine, store=self.store, config=self._assistant_config())
 
     def _warm_up(self) -> None:
-        """One question through every stage, so the first citizen does not wait for lazy loading."""
+        """One question through every stage, so the first citizen does not wait for lazy loading; in a private
+        memory store, so a session store that is not there yet does not stop the start."""
         assert self.assistant is not None
-        reply = self.assistant.handle(None, text="补办身份证要带什么", channel="warmup")
-        self.assistant.end_session(reply.session_id)
+        store, self.assistant.store = self.assistant.store, MemoryStore()
+        try:
+            self.assistant.handle(None, text="补办身份证要带什么", channel="warmup")
+        finally:
+            self.assistant.store = store
 
     def turn(self, session_id: str | None, text: str | None, event: dict[str, Any] | None, lang: str | None,
              channel: str) -> Reply:
-        """One turn with metrics and a masked log line; exceptions propagate for the caller to answer 500."""
-        if not self.ready or self.assistant is None:
+        """One turn with metrics and a masked log line. Raises NotReady while loading, StoreDown (a NotReady) while
+        the session store is away (both 503); other exceptions propagate for the caller to answer 500."""
+        if not self.loaded or self.assistant is None:
             raise NotReady("start-up failed" if self.failure else "still loading the knowledge base")
+        if self.monitor is not None and not self.monitor.up:
+            self.metrics.errors.labels("store").inc()
+            raise StoreDown("session store unavailable")
         kind = "event" if event is not None else "text"
         t0 = time.perf_counter()
         try:
-            reply: Reply = self.assistant.handle(session_id, text=text, event=event, lang=lang, channel=channel)
+            reply: Reply | None = self._lost(session_id, lang, channel)
+            if reply is None:
+                reply = self.assistant.handle(session_id, text=text, event=event, lang=lang, channel=channel)
+        except StoreUnavailable as exc:
+            self.metrics.errors.labels("store").inc()
+            raise StoreDown("session store unavailable") from exc
         except Exception:
             self.metrics.errors.labels("turn").inc()
             raise
@@ -154,8 +200,41 @@ class Service:
             "step": reply.step, "handoff": reply.handoff, "ms": round(elapsed * 1000, 2)})
         return reply
 
+    def _lost(self, session_id: str | None, lang: str | None, channel: str) -> Reply | None:
+        """A session that was waiting in a flow when the store went away, and whose state did not come back: tell the
+        citizen, start it afresh, and leave this input unanswered (a phone number is not a question)."""
+        if self.monitor is None or not session_id or self.store is None or self.assistant is None:
+            return None
+        was = self.journal.suspect(session_id, self.monitor.epoch)
+        if was is None:
+            return None
+        from bot.understand.lang import canonical
+
+        reply_lang = canonical(lang) or was
+        ttl = self.assistant.config.ttl_for(channel)
+        with self.store.lock(session_id):
+            state = self.store.get(session_id)
+            if state is not None:
+                self.journal.note(session_id, state, ttl, self.monitor.epoch)
+                return None
+            self.store.put(session_id, new_state(session_id, channel, reply_lang), ttl)
+        log.warning("session state lost with the store", extra={"event": "session_lost",
+                                                                "session": session_hash(session_id)})
+        reply = Reply(session_id=session_id, lang=reply_lang, kind="session_lost")
+        reply.messages.append(notice("session_lost", reply_lang))
+        return reply
+
     def session_alive(self, session_id: str) -> bool:
-        return self.store is not None and self.store.get(session_id) is not None
+        """False once the session's state is gone; True while the store cannot tell (away), and for a session whose
+        flow a store outage may have lost (its next turn says so)."""
+        if self.store is None:
+            return False
+        if self.monitor is not None and self.journal.suspect(session_id, self.monitor.epoch) is not None:
+            return True
+        try:
+            return self.store.get(session_id) is not None
+        except StoreUnavailable:
+            return True
 
     @property
     def unanswered_path(self) -> Path:
@@ -168,10 +247,10 @@ class Service:
         """Validate the knowledge base and the flows on disk, then swap them in; on any error keep what serves."""
         with self._reload_lock:
             t0 = time.perf_counter()
-            result = self._validate()
+            result = validate(self.config)
             if result.ok:
                 try:
-                    engine = self._load_engine()
+                    engine = load_engine(self.config)
                     assistant = self._make_assistant(engine)
                 except Exception as exc:
                     log.exception("reload failed", extra={"event": "reload_failed"})
@@ -186,24 +265,9 @@ class Service:
                                       "s": round(result.seconds, 3)})
             return result
 
-    def _validate(self) -> ReloadResult:
-        from knowledge.check import check
-
-        result = ReloadResult(ok=True)
-        report = check(self.config.kb_dir)
-        result.items = report.items
-        result.errors.extend(e.to_dict() | {"text": str(e)} for e in report.errors)
-        if report.missing_ids:
-            result.warnings.append(f"catalogue ids missing from the base: {', '.join(report.missing_ids)}")
-        if report.unknown_ids:
-            result.warnings.append(f"ids not in the catalogue: {', '.join(report.unknown_ids)}")
-        flow_errors, flows = _validate_flows(self.config.flows_dir)
-        result.errors.extend(flow_errors)
-        result.flows = flows
-        result.ok = not result.errors
-        return result
-
     def close(self) -> None:
+        if self.monitor is not None:
+            self.monitor.stop()
         self.records.close()
         close = getattr(self.store, "close", None)
         if callable(close):
@@ -218,10 +282,3 @@ def _key_file(path: Path) -> bytes:
         with os.fdopen(fd, "wb") as fh:
             fh.write(secrets.token_bytes(32))
     return path.read_bytes()
-
-
-def _validate_flows(flows_dir: Path | None) -> tuple[list[dict[str, Any]], int]:
-    from bot.flow.loader import load_flows
-
-    flow_set = load_flows(flows_dir)
-    return [p.to_dict() | {"text": str(p)} for p in flow_set.errors], len(flow_set.flows)

@@ -17,6 +17,10 @@ ENDED_MEMORY_S = 86400
 """How long the store remembers that a session expired, to tell its client once that it ended."""
 
 
+class StoreUnavailable(RuntimeError):
+    """The session store did not answer (down, hung or refusing): the turn cannot be served now, retry later."""
+
+
 @runtime_checkable
 class SessionStore(Protocol):
     """State is a plain JSON-serialisable dict; `lock` serialises turns of one session."""

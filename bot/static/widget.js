@@ -1,7 +1,11 @@
 /* daoban chat widget: <script src="https://HOST/widget.js" data-server="https://HOST" defer></script>
  * Optional attributes: data-channel (web|kiosk|robot), data-lang (zh-Hans|zh-Hant|en), data-target (CSS selector
  * of an element to render into; default: a floating panel), data-open ("true" opens the floating panel),
- * data-idle ("true": WebSocket for idle announcements), data-voice ("ws": the microphone streams to WS /v1/voice).
+ * data-idle ("true": WebSocket for idle announcements), data-voice ("ws": the microphone streams to WS /v1/voice),
+ * data-idle-reset (seconds without use before the conversation is cleared; default 120 on kiosk and robot
+ * channels, 0 = never elsewhere).
+ * Privacy: the conversation is kept in sessionStorage only (gone when the tab closes), answers to personal-data
+ * steps are kept and shown masked, and everything is cleared when the session ends or the kiosk falls idle.
  * Public API: window.DaobanWidget.send(text), .sendEvent({type: "payment_done", ...}), .reset(), .setLang(lang),
  * .onMicrophone = function (widget) {...}; the root element fires "daoban:actions" (kiosk actions to perform)
  * and "daoban:microphone" (when no onMicrophone hook is set).
@@ -20,6 +24,11 @@
   var channel = data.channel || "web";
   var storeKey = "daoban:" + server + ":" + channel + ":";
   var MAX_LOG = 60;
+  var KIOSK = channel === "kiosk" || channel === "robot";
+  var idleResetMs = 1000 * (data.idleReset !== undefined ? Number(data.idleReset) || 0 : (KIOSK ? 120 : 0));
+  /* Answers to these steps are personal data: kept and shown masked. */
+  var PRIVATE_EXPECTS = { id_number: 1, phone: 1, plate: 1, digits6: 1, date: 1, text: 1 };
+  var OTHER_TURN = /^(question|followup|clarify|social|refusal|department|chitchat|command)/;
 
   var T = {
     "zh-Hans": {
@@ -63,17 +72,54 @@
   };
   var LANGS = [["zh-Hans", "简", "简体中文"], ["zh-Hant", "繁", "繁體中文"], ["en", "EN", "English"]];
 
+  function store() {
+    try { return window.sessionStorage; } catch (e) { return null; }
+  }
   function load(key, fallback) {
     try {
-      var raw = localStorage.getItem(storeKey + key);
+      var raw = store().getItem(storeKey + key);
       return raw === null ? fallback : JSON.parse(raw);
     } catch (e) { return fallback; }
   }
   function save(key, value) {
-    try { localStorage.setItem(storeKey + key, JSON.stringify(value)); } catch (e) { /* storage full or blocked */ }
+    try { store().setItem(storeKey + key, JSON.stringify(value)); } catch (e) { /* storage full or blocked */ }
   }
   function drop(key) {
-    try { localStorage.removeItem(storeKey + key); } catch (e) { /* blocked */ }
+    try { store().removeItem(storeKey + key); } catch (e) { /* blocked */ }
+  }
+  function dropLegacy() {
+    /* earlier versions kept the conversation in localStorage, where the next person on a shared browser saw it */
+    try {
+      for (var i = localStorage.length - 1; i >= 0; i--) {
+        var key = localStorage.key(i);
+        if (key && key.indexOf("daoban:") === 0) { localStorage.removeItem(key); }
+      }
+    } catch (e) { /* blocked */ }
+  }
+  dropLegacy();
+
+  function stars(n) { return new Array(Math.max(0, n) + 1).join("*"); }
+  function maskNumber(run) {
+    var d = run.replace(/[\s-]/g, "").toUpperCase();
+    if (d.length === 15 || d.length === 18) { return d.slice(0, 4) + stars(d.length - 8) + d.slice(-4); }
+    if (d.length === 11 && d.charAt(0) === "1") { return d.slice(0, 3) + stars(4) + d.slice(-4); }
+    return d.slice(0, 2) + stars(d.length - 4) + d.slice(-2);
+  }
+  /* What may be kept of what the citizen typed: an answer to a personal-data step masked whole, and any long
+   * number (ID, mobile, card) masked wherever it appears. */
+  function maskTyped(text, expect) {
+    if (PRIVATE_EXPECTS[expect]) {
+      var compact = text.replace(/[\s-]/g, "");
+      if ((expect === "id_number" || expect === "phone") && /^\d{9,17}[\dXx]$/.test(compact)) {
+        return maskNumber(compact);
+      }
+      if (expect === "plate" && compact.length > 3) { return compact.slice(0, 2) + stars(compact.length - 3) +
+        compact.slice(-1); }
+      return stars(Math.min(Math.max(text.length, 3), 12));
+    }
+    return text.replace(/\d(?:[\d\s-]{9,}\d)[Xx]?/g, function (run) {
+      return run.replace(/[\s-]/g, "").length >= 11 ? maskNumber(run) : run;
+    });
   }
 
   var state = {
@@ -81,6 +127,7 @@
     lang: load("lang", data.lang || "zh-Hans"),
     large: load("large", false),
     log: load("log", []),
+    expect: load("expect", null),
     busy: false
   };
   if (!T[state.lang]) { state.lang = "zh-Hans"; }
@@ -360,7 +407,10 @@
   function remember(entry) {
     state.log.push(entry);
     if (state.log.length > MAX_LOG) { state.log = state.log.slice(-MAX_LOG); }
-    save("log", state.log);
+    persist();
+  }
+  function persist() {
+    save("log", state.log.map(function (e) { return e.masked ? { role: e.role, text: e.masked } : e; }));
   }
 
   function post(path, body) {
@@ -383,7 +433,9 @@
 
   function send(text, shown, event) {
     if (state.busy || !(text || event)) { return Promise.resolve(null); }
-    var entry = { role: "user", text: shown || text };
+    touch();
+    var entry = { role: "user", text: shown || maskTyped(text, null) };
+    if (!shown && text && PRIVATE_EXPECTS[state.expect]) { entry.masked = maskTyped(text, state.expect); }
     if (!event || shown) {
       remember(entry);
       renderEntry(entry, true);
@@ -408,27 +460,63 @@
   }
 
   function accept(reply, userEntry) {
+    touch();
+    if (userEntry && userEntry.masked) {
+      /* typed while a personal-data step waited: it stays masked unless the server took it for something else */
+      if (!OTHER_TURN.test(reply.kind || "")) { userEntry.text = userEntry.masked; }
+      delete userEntry.masked;
+      renderAll();
+    }
     if (state.sessionId && reply.session_id !== state.sessionId && state.log.length > 1) {
       state.log = userEntry ? [userEntry] : [];
-      save("log", state.log);
+      persist();
       renderAll();
     }
     state.sessionId = reply.session_id;
+    state.expect = reply.flow ? reply.expect || null : null;
     save("session", state.sessionId);
+    save("expect", state.expect);
     var botEntry = { role: "bot", reply: reply };
     remember(botEntry);
     renderEntry(botEntry, true);
     ui.log.scrollTop = ui.log.scrollHeight;
+    if (reply.ended) { forget(); }
     return reply;
   }
 
-  function reset() {
+  /* The session is over (done on a kiosk, goodbye, idle): nothing of it stays in storage; the screen keeps the
+   * last reply until the next person starts or the kiosk falls idle. */
+  function forget() {
     state.sessionId = null;
+    state.expect = null;
     state.log = [];
     drop("session");
     drop("log");
+    drop("expect");
+  }
+
+  function reset() {
+    forget();
     renderAll();
     ui.input.focus();
+  }
+
+  var idleTimer = null;
+  function touch() {
+    if (!idleResetMs) { return; }
+    if (idleTimer) { clearTimeout(idleTimer); }
+    idleTimer = setTimeout(idle, idleResetMs);
+  }
+  function idle() {
+    idleTimer = null;
+    if (state.busy) { touch(); return; }
+    if (state.sessionId) {
+      post("/v1/chat", { session_id: state.sessionId, event: { type: "idle" }, channel: channel })
+        .catch(function () { /* the server forgets the session on its own timeout too */ });
+    }
+    if (voice) { stopVoice(); }
+    reset();
+    if (ui.launcher) { setOpen(false); }
   }
 
   function updateMic() {
@@ -460,7 +548,7 @@
       try { m = JSON.parse(msg.data); } catch (e) { return; }
       if (m.type === "partial") { ui.input.placeholder = m.text; }
       else if (m.type === "final" && m.text) {
-        var entry = { role: "user", text: m.text };
+        var entry = { role: "user", text: maskTyped(m.text, PRIVATE_EXPECTS[state.expect] ? state.expect : null) };
         remember(entry);
         renderEntry(entry, true);
         ui.input.placeholder = t("placeholder");
@@ -538,6 +626,7 @@
     send: function (text) { return send(text); },
     sendEvent: function (event, shown) { return send(null, shown, event); },
     reset: reset,
+    idle: idle,
     setLang: setLang,
     state: state,
     onMicrophone: typeof window.daobanMicrophone === "function" ? window.daobanMicrophone : null,
@@ -550,6 +639,8 @@
     api.root = ui.root;
     renderAll();
     connectIdle();
+    ["keydown", "pointerdown"].forEach(function (name) { ui.root.addEventListener(name, touch); });
+    touch();
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
 })();

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ from chat_support import Chat
 
 from bot.assistant import Assistant
 from bot.config import AssistantConfig
+from bot.server.logs import JsonFormatter
 from bot.session.store import MemoryStore, SessionStore
 from knowledge.engine import KnowledgeEngine
 
@@ -26,6 +28,23 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ.pop("DAOBAN_DATA_DIR", None)
     else:
         os.environ["DAOBAN_DATA_DIR"] = old
+
+
+@pytest.fixture(scope="session", autouse=True)
+def daoban_log(data_dir: Path) -> Iterator[Path]:
+    """Every daoban log line of the run, as `daoban serve` writes them (JSON, masked), for the closing scan."""
+    path = data_dir / "daoban.log.jsonl"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(JsonFormatter())
+    handler.setLevel(logging.DEBUG)
+    logger = logging.getLogger("daoban")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    yield path
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+    handler.close()
 
 
 @pytest.fixture(scope="session")

@@ -28,10 +28,13 @@ Outcome = dict[str, Any]
 """kind, item_id and the whole reply text, as one front end reported them."""
 
 
+RASA_TOKEN = "contract-rasa-token"
+
+
 @pytest.fixture(scope="module")
 def client(engine: KnowledgeEngine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     config = ServiceConfig(data_dir=tmp_path_factory.mktemp("contract"), warmup=False,  # type: ignore[arg-type]
-                           rate_limit={"enabled": False}, voice={"vad": "energy"})
+                           rate_limit={"enabled": False}, voice={"vad": "energy"}, rasa={"token": RASA_TOKEN})
     with TestClient(create_app(config, engine=engine)) as test_client:
         deadline = time.monotonic() + 60
         while test_client.get("/ready").status_code != 200 and time.monotonic() < deadline:
@@ -77,7 +80,8 @@ def via_voice_socket(assistant: Assistant, client: TestClient, text: str) -> Out
 
 def via_rasa_webhook(assistant: Assistant, client: TestClient, text: str) -> Outcome:
     sender = f"contract-{abs(hash(text))}-{time.monotonic_ns()}"
-    messages = client.post("/webhooks/rest/webhook", json={"sender": sender, "message": text}).json()
+    messages = client.post("/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                           headers={"Authorization": f"Bearer {RASA_TOKEN}"}).json()
     custom = messages[-1].get("custom", {})
     return {"kind": custom.get("kind"), "item_id": custom.get("item_id"), "text": _text(messages)}
 

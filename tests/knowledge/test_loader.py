@@ -62,7 +62,11 @@ def test_duplicate_and_unknown_ids_are_reported(data_copy: Path, tmp_path: Path)
     catalogue = tmp_path / "cat.csv"
     catalogue.write_text("id,name\nHZ-999,不存在的事项\n", encoding="utf-8")
     report = check(data_copy, catalogue)
-    assert any(p.message == "duplicate id" for p in report.errors)
+    duplicate = next(p for p in report.errors if p.message.startswith("duplicate id"))
+    assert duplicate.item_id == first["id"] and duplicate.file == str(extra) and duplicate.line is not None
+    assert extra.read_text(encoding="utf-8").splitlines()[duplicate.line - 1].strip() == f"id: {first['id']}"
+    assert f"{_first_item_file(data_copy)}:" in duplicate.message
+    assert str(duplicate).startswith(f"{extra}:{duplicate.line} [{first['id']}]")
     assert report.missing_ids == ["HZ-999"]
     assert len(report.unknown_ids) == 326
 
@@ -79,7 +83,7 @@ def test_kb_check_cli_json(capsys: pytest.CaptureFixture[str]) -> None:
     args = ["kb", "check", "--json"] + (["--catalogue", str(catalogue)] if catalogue.exists() else [])
     assert main(args) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out == {"items": 326, "missing_ids": [], "unknown_ids": [], "errors": []}
+    assert out == {"items": 326, "missing_ids": [], "unknown_ids": [], "not_offered": [], "errors": []}
 
 
 def test_kb_check_cli_fails_on_broken_base(data_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -87,3 +91,20 @@ def test_kb_check_cli_fails_on_broken_base(data_copy: Path, capsys: pytest.Captu
     assert main(["kb", "check", "--data", str(data_copy)]) == 1
     out = capsys.readouterr().out
     assert "site.yaml" in out and "FAILED" in out
+
+
+def test_duplicate_id_in_one_file_names_the_second_line(data_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _first_item_file(data_copy)
+    text = path.read_text(encoding="utf-8")
+    first = yaml.safe_load(text)[0]
+    body = text.split("\n- id: ", 2)[1]
+    path.write_text(text.rstrip("\n") + "\n- id: " + body.split("\n- id:", 1)[0].rstrip("\n") + "\n", encoding="utf-8")
+    lines = [n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if line == f"- id: {first['id']}"]
+    assert len(lines) == 2
+    duplicate = next(p for p in load(data_copy).problems if p.message.startswith("duplicate id"))
+    assert (duplicate.file, duplicate.line) == (str(path), lines[1])
+    assert duplicate.message == f"duplicate id: first defined at {path}:{lines[0]}"
+    assert main(["kb", "check", "--data", str(data_copy)]) == 1
+    assert f"error: {path}:{lines[1]} [{first['id']}] id: duplicate id: first defined at {path}:{lines[0]}" \
+        in capsys.readouterr().out

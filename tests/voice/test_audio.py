@@ -51,6 +51,23 @@ def test_truncated_file(tmp_path: Path) -> None:
         read_wav(path)
 
 
+@pytest.mark.parametrize("size", [20, 30, 36])
+def test_a_few_bytes_of_header_say_so(tmp_path: Path, size: int) -> None:
+    path = tmp_path / "stub.wav"
+    path.write_bytes((DATA / "q_008.wav").read_bytes()[:size])
+    with pytest.raises(AudioError) as caught:
+        read_wav(path)
+    message = str(caught.value)
+    assert f"damaged WAV header, {size} bytes in all" in message and "()" not in message
+
+
+def test_too_long_is_refused_from_the_header(tmp_path: Path) -> None:
+    path = _wav(tmp_path / "long.wav", frames=16000 * 600)
+    with pytest.raises(AudioError, match=r"600.0 s of audio; one utterance may last at most 30 s"):
+        read_wav(path, max_seconds=30)
+    assert len(read_wav(path)) == 16000 * 600
+
+
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(AudioError, match="cannot read"):
         read_wav(tmp_path / "nope.wav")

@@ -75,3 +75,44 @@ def test_no_network_needed(whisper, monkeypatch: pytest.MonkeyPatch) -> None:  #
     again = WhisperRecognizer(whisper.model_dir, prompt="")
     assert "护照" in again.transcribe(read_wav(DATA / "q_008.wav")).text
     assert os.environ["HF_HUB_OFFLINE"] == "1"
+
+
+def _noises() -> dict[str, object]:
+    import numpy as np
+
+    rng = np.random.default_rng(11)
+    n = 16000 * 3
+
+    def scaled(x: np.ndarray, peak: float = 0.3) -> np.ndarray:
+        return (x / np.abs(x).max() * peak).astype(np.float32)
+
+    white = rng.standard_normal(n)
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    pink = np.fft.irfft(spectrum / np.sqrt(np.maximum(np.arange(len(spectrum)), 1)), n)
+    clicks = (rng.random(n) < 0.002) * rng.standard_normal(n)
+    burst = np.concatenate([rng.standard_normal(8000) * np.hanning(8000), np.zeros(n - 8000)])
+    return {"white": scaled(white), "pink": scaled(pink), "clicks": scaled(clicks), "cough-like burst": scaled(burst),
+            "hum and hiss": scaled(np.sin(2 * np.pi * 50 * np.arange(n) / 16000) + 0.3 * white)}
+
+
+@pytest.mark.parametrize("name", list(_noises()))
+def test_noise_is_no_words(whisper, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Whisper base reads the vocabulary prompt into hiss ("证明、补办、证明…"); noise must come out as nothing."""
+    assert whisper.transcribe(_noises()[name]).text == ""
+
+
+def test_speech_in_noise_is_still_heard(whisper) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    speech = read_wav(DATA / "q_008.wav")
+    hiss = np.random.default_rng(3).standard_normal(len(speech))
+    hiss *= np.sqrt(np.mean(speech ** 2) / np.mean(hiss ** 2) / 10)  # 10 dB below the voice
+    assert "多少钱" in whisper.transcribe((speech + hiss).astype(np.float32)).text
+
+
+def test_only_one_window_is_decoded(whisper) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    speech = read_wav(DATA / "q_008.wav")
+    t = whisper.transcribe(np.resize(speech, 16000 * 120))
+    assert t.audio_s == 30.0 and len(t.raw) < 200

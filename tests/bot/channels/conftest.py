@@ -18,20 +18,27 @@ from fastapi.testclient import TestClient
 
 from bot.channels.app import create_app
 from bot.server.config import ServiceConfig
+from bot.server.limits import uvicorn_options
 from bot.session.store import SessionStore
 from knowledge.engine import KnowledgeEngine
 
 ClientFactory = Callable[..., TestClient]
 
 
+def served_dir(data_dir: Path, name: str) -> Path:
+    """Where a test's service writes (feedback, turns, unanswered): under the session's data dir, so the closing
+    privacy scan (tests/bot/test_zz_privacy_scan.py) reads every record the server tests made."""
+    return data_dir / "served" / name
+
+
 @pytest.fixture(scope="module", autouse=True)
-def _clean_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def _clean_env(data_dir: Path, request: pytest.FixtureRequest) -> Iterator[None]:
     """Settings come from each test's config, not from the environment of whoever runs the suite."""
     with pytest.MonkeyPatch.context() as mp:
         for name in list(os.environ):
             if name.startswith("DAOBAN_") and name not in ("DAOBAN_ENCODER", "DAOBAN_CACHE_DIR"):
                 mp.delenv(name)
-        mp.setenv("DAOBAN_DATA_DIR", str(tmp_path_factory.mktemp("var")))
+        mp.setenv("DAOBAN_DATA_DIR", str(served_dir(data_dir, request.module.__name__)))
         yield
 
 
@@ -41,8 +48,12 @@ def warm_engine(engine: KnowledgeEngine) -> KnowledgeEngine:
     return engine
 
 
+RASA_TOKEN = "rasa-channel-token-for-tests"
+
+
 def service_config(data_dir: Path, **overrides: Any) -> ServiceConfig:
-    values: dict[str, Any] = {"data_dir": data_dir, "warmup": False, "rate_limit": {"enabled": False}}
+    values: dict[str, Any] = {"data_dir": data_dir, "warmup": False, "rate_limit": {"enabled": False},
+                              "rasa": {"token": RASA_TOKEN}}
     values.update(overrides)
     return ServiceConfig(**values)
 
@@ -83,15 +94,15 @@ class Clients:
 
 
 @pytest.fixture
-def make_client(warm_engine: KnowledgeEngine, tmp_path: Path) -> Iterator[ClientFactory]:
-    clients = Clients(warm_engine, tmp_path / "var")
+def make_client(warm_engine: KnowledgeEngine, data_dir: Path, tmp_path: Path) -> Iterator[ClientFactory]:
+    clients = Clients(warm_engine, served_dir(data_dir, tmp_path.name))
     yield clients
     clients.close()
 
 
 @pytest.fixture(scope="module")
-def module_clients(warm_engine: KnowledgeEngine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clients]:
-    clients = Clients(warm_engine, tmp_path_factory.mktemp("var"))
+def module_clients(warm_engine: KnowledgeEngine, data_dir: Path, request: pytest.FixtureRequest) -> Iterator[Clients]:
+    clients = Clients(warm_engine, served_dir(data_dir, request.module.__name__ + ".module"))
     yield clients
     clients.close()
 
@@ -103,9 +114,9 @@ def client(module_clients: Clients) -> TestClient:
 
 
 @pytest.fixture
-def config_factory(tmp_path: Path) -> Callable[..., ServiceConfig]:
+def config_factory(data_dir: Path, tmp_path: Path) -> Callable[..., ServiceConfig]:
     def make(**overrides: Any) -> ServiceConfig:
-        overrides.setdefault("data_dir", tmp_path / "var")
+        overrides.setdefault("data_dir", served_dir(data_dir, tmp_path.name))
         return service_config(**overrides)
 
     return make
@@ -118,13 +129,13 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """A real uvicorn server on 127.0.0.1 in a background thread."""
+    """A real uvicorn server on 127.0.0.1 in a background thread, with the limits `daoban serve` gives uvicorn."""
 
     def __init__(self, app: FastAPI, port: int | None = None) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None, access_log=False,
-                                lifespan="on")
+                                lifespan="on", **uvicorn_options(app.state.service.config))
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -141,11 +152,11 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(warm_engine: KnowledgeEngine, tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
+def live_server(warm_engine: KnowledgeEngine, data_dir: Path, tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
     started: list[LiveServer] = []
 
     def start(port: int | None = None, session_store: SessionStore | None = None, **overrides: Any) -> LiveServer:
-        overrides.setdefault("data_dir", tmp_path / "var")
+        overrides.setdefault("data_dir", served_dir(data_dir, tmp_path.name))
         app = create_app(service_config(**overrides), engine=warm_engine, store=session_store)
         server = LiveServer(app, port).start()
         started.append(server)

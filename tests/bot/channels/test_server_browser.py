@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -150,3 +152,81 @@ def test_keyboard_only_use(page: Any) -> None:
     assert focused == "daoban-chip"
     page.keyboard.press("Enter")
     expect(page.locator(".daoban-bot")).to_have_count(3)
+
+
+def storage(page: Any) -> dict[str, dict[str, str]]:
+    found: dict[str, dict[str, str]] = page.evaluate("""() => {
+        const dump = s => Object.fromEntries(Array.from({length: s.length}, (_, i) => [s.key(i), s.getItem(s.key(i))]));
+        return {local: dump(localStorage), session: dump(sessionStorage)}; }""")
+    return found
+
+
+def test_browser_storage_keeps_no_personal_data(page: Any, data_dir: Path) -> None:
+    """A shared lobby browser: nothing in localStorage, and what sessionStorage keeps is masked."""
+    expect = sync_api.expect
+    page.evaluate("() => localStorage.setItem('daoban:legacy:web:log', '[{\"text\": \"old transcript\"}]')")
+    page.reload()
+    assert storage(page)["local"] == {}
+    send(page, "我要补办身份证")
+    assert last_reply(page)["flow"] == "id_card_reissue"
+    send(page, SAMPLE_ID)
+    assert last_reply(page)["step"] == "confirm"
+    masked = SAMPLE_ID[:4] + "*" * 10 + SAMPLE_ID[-4:]
+    expect(page.locator(".daoban-user").last).to_have_text(re.compile(re.escape(masked)))
+    kept = storage(page)
+    assert kept["local"] == {} and kept["session"]
+    assert SAMPLE_ID not in json.dumps(kept, ensure_ascii=False)
+    assert SAMPLE_ID not in page.locator(".daoban-log").inner_text()
+    page.reload()
+    expect(page.locator(".daoban-user").last).to_have_text(re.compile(re.escape(masked)))
+    kept = storage(page)
+    assert SAMPLE_ID not in json.dumps(kept, ensure_ascii=False)
+    (data_dir / "browser-storage.json").write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
+
+
+def kiosk_page(page: Any, idle_reset_s: float) -> None:
+    """A kiosk page on the same server: the widget with data-channel="kiosk" and a short idle reset."""
+    html = (f'<!doctype html><html><head><meta charset="utf-8"></head><body><div id="chat"></div>'
+            f'<script src="/widget.js" data-server="" data-target="#chat" data-channel="kiosk" '
+            f'data-idle-reset="{idle_reset_s}" defer></script></body></html>')
+    page.route("**/kiosk.html", lambda route: route.fulfill(status=200, content_type="text/html", body=html))
+    page.goto(page.server_url + "/kiosk.html")
+    sync_api.expect(bot_messages(page)).to_have_count(1)
+
+
+def test_kiosk_clears_on_session_end_and_on_idle(page: Any) -> None:
+    expect = sync_api.expect
+    kiosk_page(page, 2)
+    send(page, "补办身份证要带什么材料")
+    assert storage(page)["session"]
+    send(page, "再见")  # the kiosk wipes the session after goodbye: the reply says so, the widget forgets it
+    assert page.evaluate("() => DaobanWidget.state.sessionId") is None
+    assert not any(k.endswith((":log", ":session")) for k in storage(page)["session"]), storage(page)
+    send(page, "换领驾驶证要什么材料")
+    assert any(k.endswith(":log") for k in storage(page)["session"])
+    expect(bot_messages(page)).to_have_count(1, timeout=6_000)
+    expect(page.locator(".daoban-user")).to_have_count(0)
+    assert not any(k.endswith((":log", ":session")) for k in storage(page)["session"])
+
+
+def test_pages_load_only_their_own_files(live_server: Callable[..., Any]) -> None:
+    """The CSP holds on the demo page and /docs works offline: no other host, no blocked script or style."""
+    server = live_server()
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page()
+        console: list[str] = []
+        hosts: set[str] = set()
+        page.on("console", lambda m: console.append(m.text) if m.type in ("error", "warning") else None)
+        page.on("request", lambda r: hosts.add(r.url.split("/")[2]))
+        page.goto(server.url + "/docs")
+        sync_api.expect(page.locator(".opblock").first).to_be_visible(timeout=20_000)
+        assert page.locator(".opblock").count() >= 6
+        page.goto(server.url + "/")
+        send(page, "补办身份证要带什么材料")
+        sync_api.expect(page.locator(".daoban-card")).to_have_count(1)
+        headers = page.request.get(server.url + "/").headers
+        browser.close()
+    assert hosts == {f"127.0.0.1:{server.port}"}
+    assert not [c for c in console if "Content Security Policy" in c or "Refused" in c], console
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]

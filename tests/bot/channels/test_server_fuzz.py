@@ -17,7 +17,8 @@ SKIP = {"POST /admin/reload"}
 
 @pytest.fixture(scope="module")
 def fuzz_client(module_clients: Callable[..., TestClient]) -> TestClient:
-    return module_clients(admin_token=TOKEN, limits={"max_text_chars": 200, "max_body_bytes": 4096})
+    return module_clients(admin_token=TOKEN, rasa={"token": TOKEN},
+                          limits={"max_text_chars": 200, "max_body_bytes": 4096})
 
 
 def operations(client: TestClient) -> list[object]:
