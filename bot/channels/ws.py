@@ -12,11 +12,11 @@ from anyio import to_thread
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
+from bot.channels.guard import SocketGuard
 from bot.channels.http import STORE_RETRY_AFTER_S
 from bot.channels.wire import ChatRequest
 from bot.server.announcements import Rotation
 from bot.server.errors import describe
-from bot.server.limits import TokenBuckets, client_key
 from bot.server.outage import notice
 from bot.server.service import NotReady, Service, StoreDown
 from bot.session.redis_store import SessionLockTimeout
@@ -165,24 +165,13 @@ class Connection:
 async def chat_socket(ws: WebSocket, channel: str = "web", lang: str = "zh-Hans",
                       session_id: str | None = None) -> None:
     service: Service = ws.app.state.service
-    limits = service.config.limits
-    metrics = service.metrics
-    if ws.app.state.ws_open >= limits.max_ws_connections:
-        await ws.close(code=1013, reason="too many connections")
+    guard = SocketGuard(ws, service)
+    if not await guard.accept():
         return
-    origin_ok = _origin_allowed(ws, service.config.cors_origins)
-    if not origin_ok:
-        await ws.close(code=1008, reason="origin not allowed")
-        return
-    await ws.accept()
-    ws.app.state.ws_open += 1
-    metrics.ws_connections.inc()
     problem = session_id_problem(session_id) if session_id is not None else None
     conn = Connection(ws, service, channel if channel in CHANNELS else "web",
                       lang if lang in ("zh-Hans", "zh-Hant", "en") else "zh-Hans",
                       session_id if problem is None else None)
-    buckets: TokenBuckets | None = ws.app.state.buckets
-    key = client_key(ws.scope, service.config.rate_limit.trust_forwarded)
     watcher = asyncio.create_task(conn.watch())
     try:
         if problem is not None:
@@ -192,13 +181,9 @@ async def chat_socket(ws: WebSocket, channel: str = "web", lang: str = "zh-Hans"
             if message["type"] == "websocket.disconnect":
                 break
             raw = message.get("text") or (message.get("bytes") or b"").decode("utf-8", "replace")
-            if len(raw.encode()) > limits.max_body_bytes:
-                metrics.rejected.labels("body_too_large").inc()
-                await conn.error(413, f"message larger than {limits.max_body_bytes} bytes")
-                continue
-            if buckets is not None and buckets.take(key) > 0:
-                metrics.rejected.labels("rate_limited").inc()
-                await conn.error(429, "too many requests; slow down and retry later")
+            refused = guard.refuse_message(raw)
+            if refused is not None:
+                await conn.send(refused)
                 continue
             await conn.handle(raw)
     except WebSocketDisconnect:
@@ -207,14 +192,4 @@ async def chat_socket(ws: WebSocket, channel: str = "web", lang: str = "zh-Hans"
         log.exception("ws connection failed", extra={"event": "internal_error", "where": "/v1/ws"})
     finally:
         watcher.cancel()
-        ws.app.state.ws_open -= 1
-        metrics.ws_connections.dec()
-
-
-def _origin_allowed(ws: WebSocket, allowed: list[str]) -> bool:
-    """Browsers send Origin on WebSockets and CORS does not apply, so check it here; non-browser clients send none."""
-    origin = ws.headers.get("origin")
-    if not origin or "*" in allowed or origin in allowed:
-        return True
-    host = ws.headers.get("host", "")
-    return origin.split("://", 1)[-1] == host
+        guard.release()
