@@ -3,7 +3,6 @@ and its kind, item, act, command, hotline and flow are checked; precision and re
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,12 +11,11 @@ from typing import Any
 from bot.assistant import Assistant
 from bot.turn import Reply
 from bot.understand.understanding import Understanding
+from knowledge.evaluate import read_jsonl
 
 RESTART_WORDS = ("会话已结束", "會話已結束", "previous conversation has ended")
 
 
-class TurnFileError(ValueError):
-    pass
 
 
 @dataclass
@@ -55,21 +53,13 @@ class TurnResult:
 
 
 def read_conversations(path: Path) -> list[dict[str, Any]]:
-    conversations = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                if not isinstance(row.get("turns"), list) or not row["turns"]:
-                    raise KeyError("turns")
-                conversations.append(row)
-            except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-                raise TurnFileError(f"{path}:{lineno}: not a conversation line ({exc})") from exc
-    if not conversations:
-        raise TurnFileError(f"{path}: no conversations")
-    return conversations
+    return read_jsonl(path, _conversation, "conversation")
+
+
+def _conversation(row: Any) -> dict[str, Any]:
+    if not isinstance(row, dict) or not isinstance(row.get("turns"), list) or not row["turns"]:
+        raise ValueError("a conversation needs a non-empty list of turns")
+    return row
 
 
 def check_turn(expected: dict[str, Any], reply: Reply, understood: Understanding | None) -> list[str]:

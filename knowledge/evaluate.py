@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from knowledge.normalize import InvalidQuery
 
@@ -23,20 +24,28 @@ class EvalFileError(ValueError):
     pass
 
 
-def read_cases(path: Path) -> list[Case]:
-    cases = []
+T = TypeVar("T")
+
+
+def read_jsonl(path: Path, parse: Callable[[Any], T], what: str) -> list[T]:
+    """Every non-blank line of a JSON-lines file through `parse`; EvalFileError names the file and line."""
+    rows: list[T] = []
     with path.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
-                cases.append(Case(str(row["q"]), tuple(row.get("ids") or ()), row.get("field")))
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise EvalFileError(f"{path}:{lineno}: not a question line ({exc})") from exc
-    if not cases:
-        raise EvalFileError(f"{path}: no questions")
-    return cases
+                rows.append(parse(json.loads(line)))
+            except (json.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError) as exc:
+                raise EvalFileError(f"{path}:{lineno}: not a {what} line ({exc})") from exc
+    if not rows:
+        raise EvalFileError(f"{path}: no {what}s")
+    return rows
+
+
+def read_cases(path: Path) -> list[Case]:
+    return read_jsonl(path, lambda row: Case(str(row["q"]), tuple(row.get("ids") or ()), row.get("field")),
+                      "question")
 
 
 class _Ranked(Protocol):

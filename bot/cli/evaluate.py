@@ -11,7 +11,7 @@ EXIT_OK, EXIT_USAGE = 0, 2
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.evaluate import TurnFileError, read_conversations
+    from bot.evaluate import read_conversations
     from knowledge.engine import KnowledgeEngine
     from knowledge.evaluate import EvalFileError, evaluate, read_cases
 
@@ -21,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         cases = read_cases(args.file) if args.file is not None else None
         conversations = read_conversations(args.turns) if args.turns is not None else None
-    except (EvalFileError, TurnFileError, OSError) as exc:
+    except (EvalFileError, OSError) as exc:
         print(f"daoban eval: {exc}", file=sys.stderr)
         return EXIT_USAGE
     engine = KnowledgeEngine.load(data_dir=args.data, encoder=args.encoder)
