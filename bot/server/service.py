@@ -197,7 +197,7 @@ class Service:
             "event": "turn", "session": session_hash(reply.session_id), "channel": channel, "kind": kind,
             "text": mask_pii(text or "")[:200] if text else None, "event_name": (event or {}).get("type"),
             "lang": reply.lang, "item_id": reply.item_id, "field": reply.field, "flow": reply.flow,
-            "step": reply.step, "handoff": reply.handoff, "ms": round(elapsed * 1000, 2)})
+            "step": reply.step, "turn_kind": reply.kind, "handoff": reply.handoff, "ms": round(elapsed * 1000, 2)})
         return reply
 
     def _lost(self, session_id: str | None, lang: str | None, channel: str) -> Reply | None:
