@@ -11,6 +11,10 @@ from typing import Any
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from knowledge.cache import default_cache_dir
+    from knowledge.pinyin_cache import install_pinyin
+
+    install_pinyin(default_cache_dir())
     import uvicorn
 
     from bot.channels.app import create_app
