@@ -15,6 +15,7 @@ from fastapi.openapi.utils import get_openapi
 
 from bot.channels import admin, http, ops, rasa_rest, static, ws
 from bot.server import errors
+from bot.server.admission import Admission, AdmissionMiddleware
 from bot.server.announcements import load_announcements
 from bot.server.config import ServiceConfig
 from bot.server.headers import SecurityHeadersMiddleware
@@ -58,6 +59,8 @@ def create_app(config: ServiceConfig | None = None, engine: Any = None, store: S
     app.state.ws_open = 0
     buckets = TokenBuckets(config.rate_limit.rate, config.rate_limit.burst) if config.rate_limit.enabled else None
     app.state.buckets = buckets
+    admission = Admission(config.limits.max_in_flight, service.metrics)
+    app.state.admission = admission
 
     errors.install(app)
     app.include_router(http.router)
@@ -82,6 +85,7 @@ def create_app(config: ServiceConfig | None = None, engine: Any = None, store: S
         app.add_middleware(CORSMiddleware, allow_origins=config.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type", "Authorization"], max_age=600)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(AdmissionMiddleware, admission=admission)
     app.openapi = lambda: _openapi(app, config)  # type: ignore[method-assign]
     return app
 

@@ -4,11 +4,13 @@ rate limits (the frame size itself is capped by the server: `bot.server.limits.u
 from __future__ import annotations
 
 import re
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from fastapi import WebSocket
 
 from bot.channels.wire import SESSION_ID_PATTERN
+from bot.server.admission import Admission, is_ws_turn
 from bot.server.limits import TokenBuckets, client_key
 from bot.server.service import Service
 
@@ -36,6 +38,7 @@ class SocketGuard:
         self.service = service
         self.limits = service.config.limits
         self.buckets: TokenBuckets | None = ws.app.state.buckets
+        self.admission: Admission | None = getattr(ws.app.state, "admission", None)
         self.key = client_key(ws.scope, service.config.rate_limit.trust_forwarded)
         self.counted = False
 
@@ -63,7 +66,8 @@ class SocketGuard:
             self.service.metrics.ws_connections.dec()
 
     def refuse_message(self, raw: str) -> dict[str, Any] | None:
-        """The error for a text message over the body limit or over the client's rate, else None."""
+        """The error for a text message over the body limit or over the client's rate, or for a turn while the
+        process is busy (503 with `retry_after`, as /v1/chat answers), else None."""
         size = len(raw.encode("utf-8", "replace"))
         if size > self.limits.max_body_bytes:
             self.service.metrics.rejected.labels("body_too_large").inc()
@@ -71,7 +75,15 @@ class SocketGuard:
         if self.buckets is not None and self.buckets.take(self.key) > 0:
             self.service.metrics.rejected.labels("rate_limited").inc()
             return error(429, "too many requests; slow down and retry later")
+        if self.admission is not None and self.admission.full() and is_ws_turn(raw):
+            retry_after = self.admission.refuse()
+            lang = self.ws.query_params.get("lang")
+            return {"type": "error", "status": 503, **self.admission.busy_body(lang, retry_after)}
         return None
+
+    def turn(self) -> AbstractContextManager[None]:
+        """Counts a message being handled among the process's in-flight turns."""
+        return self.admission.hold() if self.admission is not None else nullcontext()
 
     def refuse_text(self, text: str) -> dict[str, Any] | None:
         """422 for typed text longer than the chat limit: said, never cut and answered."""

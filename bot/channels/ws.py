@@ -185,7 +185,8 @@ async def chat_socket(ws: WebSocket, channel: str = "web", lang: str = "zh-Hans"
             if refused is not None:
                 await conn.send(refused)
                 continue
-            await conn.handle(raw)
+            with guard.turn():
+                await conn.handle(raw)
     except WebSocketDisconnect:
         pass
     except Exception:

@@ -33,6 +33,9 @@ class Limits(BaseModel):
     max_text_chars: int = Field(default=500, ge=1)
     max_ws_connections: int = Field(default=2_000, ge=1)
     """Open sockets on /v1/ws and /v1/voice together."""
+    max_in_flight: int = Field(default=100, ge=1)
+    """Turns (POST /v1/chat, the Rasa webhook, /v1/ws chat messages) handled at once; past it a turn gets 503 with
+    Retry-After at once. A new question costs up to 5 ms of CPU, so 100 queued turns wait at most about 0.5 s."""
     request_timeout_s: float = Field(default=10.0, gt=0)
     """Seconds from a request's first byte (or a new connection) to its last: slower ones get 408 and are closed."""
     keep_alive_s: float = Field(default=5.0, gt=0)

@@ -219,7 +219,7 @@ def _notices() -> dict[str, Any]:
 
 
 def notice(key: str, lang: str | None) -> Message:
-    """A service notice (`store_unavailable`, `session_lost`) in zh-Hans, zh-Hant or English."""
+    """A service notice (`store_unavailable`, `session_lost`, `busy`) in zh-Hans, zh-Hant or English."""
     entry = _notices()[key]
     lang = lang if lang in ("zh-Hans", "zh-Hant", "en") else "zh-Hans"
     speech = entry.get("speech") or {}
