@@ -7,9 +7,12 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cn2an
+import yaml
 
+from bot.paths import package_data
 from knowledge.identifiers import (
     MOBILE_PREFIXES,
     PLATE_PROVINCES,
@@ -43,6 +46,19 @@ def _ok(value: str, note: str | None = None, note_en: str | None = None) -> Vali
     return Validation(True, value, note=note, note_en=note_en)
 
 
+def _problem(kind: str, problem: str, **values: object) -> Validation:
+    """The citizen's message for a problem with a value, from data/validation.yaml."""
+    texts = _messages()[kind][problem]
+    return _bad(texts["zh-Hans"].format(**values), texts["en"].format(**values))
+
+
+@lru_cache(maxsize=1)
+def _messages() -> dict[str, dict[str, dict[str, str]]]:
+    with (package_data() / "validation.yaml").open(encoding="utf-8") as fh:
+        data: dict[str, dict[str, dict[str, str]]] = yaml.safe_load(fh)
+    return data
+
+
 def _bad(zh: str, en: str) -> Validation:
     return Validation(False, error=zh, error_en=en)
 
@@ -62,28 +78,10 @@ def validate_id_number(text: str, today: dt.date | None = None) -> Validation:
         return NOT_FOUND
     value = run.upper()
     if len(value) == 15 and value.isdigit():
-        return _bad("这是15位的旧身份证号码，请输入现在使用的18位号码。",
-                    "That is an old 15-digit number. Please enter the current 18-character ID number.")
+        return _problem("id_number", "old_15")
     problem = id_problem(value, today)
-    if problem == "length":
-        return _bad(f"身份证号码应为18位，您输入了{len(value)}位，请核对后重新输入。",
-                    f"An ID number has 18 characters; you entered {len(value)}. Please check and try again.")
-    if problem == "digits":
-        return _bad("只有最后一位可以是X，前17位都应是数字。",
-                    "Only the last character may be X; the first 17 must be digits.")
-    if problem == "province":
-        return _bad(f"前两位“{value[:2]}”不是有效的省份代码，请核对。",
-                    f"The first two digits ({value[:2]}) are not a valid province code.")
-    birth = value[6:14]
-    if problem == "birth_date":
-        return _bad(f"第7到14位是出生日期，“{birth}”不是有效的日期，请核对。",
-                    f"Characters 7-14 are the birth date and {birth} is not a valid date.")
-    if problem == "birth_range":
-        return _bad(f"出生日期“{birth}”不在合理范围内，请核对。",
-                    f"The birth date {birth} is out of range. Please check.")
-    if problem == "check_digit":
-        return _bad("号码校验不通过，可能有一位输错了，请逐位核对后重新输入。",
-                    "The number does not pass the check-digit test; one character is probably wrong.")
+    if problem:
+        return _problem("id_number", problem, n=len(value), code=value[:2], birth=value[6:14])
     return _ok(value)
 
 
@@ -112,27 +110,11 @@ def validate_plate(text: str) -> Validation:
         run = _longest(r"[A-Z0-9]{5,}", cleaned)
         if run is None:
             return NOT_FOUND
-        return _bad("车牌号码第一个字应是省份简称，例如粤、京、沪，请带上省份简称重新输入。",
-                    "A plate starts with the Chinese province abbreviation, e.g. 粤B12345.")
+        return _problem("plate", "province")
     plate = match.group(0)
     problem = plate_problem(plate)
-    if problem == "letter":
-        return _bad("车牌第二位应是发牌机关代号字母（A到Z，不含I和O）。",
-                    "The second character must be the issuing-office letter (A-Z, no I or O).")
-    if problem == "length":
-        return _bad(f"车牌号码应为7位（新能源车8位），您输入了{len(plate)}位，请核对。",
-                    f"A plate has 7 characters (8 for new-energy vehicles); you entered {len(plate)}.")
-    if problem == "io":
-        return _bad("车牌号码中不使用字母I和O，可能是数字1和0，请核对。",
-                    "Plates do not use the letters I and O; perhaps you meant 1 and 0.")
-    if problem == "new_energy":
-        return _bad("8位的新能源车牌：小型车第三位是D或F、最后四位是数字；大型车前五位是数字、最后一位是D或F，"
-                    "请核对。",
-                    "An 8-character new-energy plate is D or F, a letter or digit and four digits (small vehicles), "
-                    "or five digits and then D or F (large vehicles).")
-    if problem == "serial":
-        return _bad("车牌后5位应是字母或数字（教练车、警车等最后一位可为汉字）。",
-                    "The last five characters must be letters or digits.")
+    if problem:
+        return _problem("plate", problem, n=len(plate))
     return _ok(plate)
 
 

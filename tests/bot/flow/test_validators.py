@@ -131,3 +131,15 @@ def test_dates() -> None:
 def test_every_kind_has_a_validator() -> None:
     for kind in ("id_number", "phone", "plate", "digits6", "date", "text"):
         assert validate(kind, "x") is not None
+
+
+def test_every_problem_the_rules_can_name_has_a_message_in_both_languages() -> None:
+    from bot.flow.validators import _messages
+
+    messages = _messages()
+    problems = {"id_number": ["old_15", "length", "digits", "province", "birth_date", "birth_range", "check_digit"],
+                "plate": ["province", "letter", "length", "io", "new_energy", "serial"]}
+    for kind, names in problems.items():
+        for name in names:
+            texts = messages[kind][name]
+            assert texts["zh-Hans"] and texts["en"].isascii()
