@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from bot.assistant import Assistant
+from bot.present.messages import Messages
 from bot.turn import Reply
+from bot.understand.lang import LANGS
 from bot.understand.understanding import Understanding
 from knowledge.evaluate import read_jsonl
-
-RESTART_WORDS = ("会话已结束", "會話已結束", "previous conversation has ended")
-
-
 
 
 @dataclass
@@ -52,6 +51,13 @@ class TurnResult:
         return not self.problems
 
 
+@lru_cache(maxsize=1)
+def _restart_messages() -> tuple[str, ...]:
+    """What the assistant says when a session it knew has ended, in every language (data/messages.yaml)."""
+    messages = Messages.load()
+    return tuple(messages.text("session_restarted", lang) for lang in LANGS)
+
+
 def read_conversations(path: Path) -> list[dict[str, Any]]:
     return read_jsonl(path, _conversation, "conversation")
 
@@ -70,7 +76,7 @@ def check_turn(expected: dict[str, Any], reply: Reply, understood: Understanding
     want = expected["kind"]
     if kind != want:
         problems.append(f"kind {kind} != {want}")
-    if any(w in text for w in RESTART_WORDS):
+    if any(w in text for w in _restart_messages()):
         problems.append("said a previous session ended")
     if understood is None:
         return problems

@@ -22,6 +22,11 @@ def _cue(text: str) -> str | re.Pattern[str]:
     return normalize(text)
 
 
+def split_clauses(question: str) -> list[str]:
+    """The clauses of a question, split at punctuation and joining words (还有, 另外, and, …); blanks dropped."""
+    return [c for c in _CLAUSES.split(question) if c and c.strip()]
+
+
 class AspectDetector:
     def __init__(self, cues: dict[str, list[str]]) -> None:
         unknown = set(cues) - set(ASPECTS)
@@ -50,7 +55,7 @@ class AspectDetector:
     def detect_all(self, question: str) -> list[str]:
         """One aspect per clause, in the order asked: "多少钱，有效期多久" → fee, validity; "有效期多久" → validity."""
         found: list[str] = []
-        for clause in _CLAUSES.split(question):
+        for clause in split_clauses(question):
             aspect = self.detect(clause) if clause.strip() else None
             if aspect and aspect not in found:
                 found.append(aspect)

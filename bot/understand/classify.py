@@ -26,7 +26,6 @@ The checks run in this fixed order; the first that holds decides:
 from __future__ import annotations
 
 import copy
-import re
 from collections import OrderedDict
 from typing import Any
 
@@ -37,6 +36,7 @@ from bot.understand.followup import FollowUps
 from bot.understand.lang import detect
 from bot.understand.rules import Rules
 from bot.understand.understanding import Understanding
+from knowledge.aspects import split_clauses
 from knowledge.engine import Answer, KnowledgeEngine
 from knowledge.normalize import InvalidQuery, check_query, normalize
 
@@ -144,12 +144,11 @@ class Understander:
     def _second_item(self, query: str, verdict: Answer, aspects: list[str]) -> list[Answer]:
         """A second item, when two clauses each name a different document as a need of their own: the second says
         也/还 or follows 还有/另外/以及/顺便, or both clauses ask an aspect ("补办身份证多少钱，护照要多久")."""
-        clauses = [(i, c) for i, c in enumerate(_CLAUSE.split(query)) if c and c.strip()]
-        named = [(i, c, d) for i, c in clauses if (d := self.followups.document(normalize(c)))]
-        if len(named) < 2 or len({d for _, _, d in named}) < 2:
+        named = [(c, d) for c in split_clauses(query) if (d := self.followups.document(normalize(c)))]
+        if len({d for _, d in named}) < 2:
             return []
-        first, second = named[0][1], next(c for _, c, d in named[1:] if d != named[0][2])
-        parallel = bool(_ALSO.search(second)) or bool(_JOINED.search(query)) or (
+        first, second = named[0][0], next(c for c, d in named[1:] if d != named[0][1])
+        parallel = self.followups.also(second) or self.followups.joined(query) or (
             self.engine.aspects.detect(first) is not None and self.engine.aspects.detect(second) is not None)
         if not parallel:
             return []
@@ -214,8 +213,5 @@ class Understander:
         return answer
 
 
-_CLAUSE = re.compile(r"[，,。；;？?！!]+|还有|另外|以及|顺便|\s+(?:and|also)\s+", re.IGNORECASE)
 _SECOND_ITEM_SCORE = 0.6
 _SHORT_FOLLOWUP = 8
-_ALSO = re.compile(r"也|还要|还想|还得|又|and also|as well")
-_JOINED = re.compile(r"还有|另外|以及|顺便")

@@ -26,6 +26,8 @@ class FollowUpCues:
     about_other: tuple[re.Pattern[str], ...]
     vague_words: tuple[str, ...] = ()
     objects: tuple[tuple[str, str], ...] = ()
+    also_words: tuple[str, ...] = ()
+    joining_words: tuple[str, ...] = ()
     """(name, document) pairs, longest name first: which document a clause names."""
     en_aspects: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = ()
     en_stopwords: frozenset[str] = frozenset()
@@ -50,6 +52,8 @@ class FollowUpCues:
             switch_cues=_longest_first(data.get("switch_cues", [])),
             about_other=tuple(re.compile(p, re.IGNORECASE) for p in data.get("about_other", [])),
             vague_words=_longest_first(data.get("vague_words", [])),
+            also_words=tuple(str(w).lower() for w in (data.get("two_needs") or {}).get("also", [])),
+            joining_words=tuple(str(w).lower() for w in (data.get("two_needs") or {}).get("joined", [])),
             objects=tuple(sorted(((normalize(str(n)), str(doc)) for doc, names in (data.get("objects") or {}).items()
                                   for n in names), key=lambda pair: -len(pair[0]))),
             en_aspects=tuple((str(a), tuple(_en_phrase(str(c)) for c in cues))
@@ -125,6 +129,16 @@ class FollowUps:
                 best = (at, doc)
                 normalized = normalized.replace(name, "#" * len(name))
         return best[1] if best else None
+
+    def also(self, clause: str) -> bool:
+        """The clause adds a need of its own ("行驶证也丢了")."""
+        low = clause.lower()
+        return any(w in low for w in self.cues.also_words)
+
+    def joined(self, question: str) -> bool:
+        """The question joins a second need on ("…，还有护照…")."""
+        low = question.lower()
+        return any(w in low for w in self.cues.joining_words)
 
     def vague(self, normalized: str) -> bool:
         """Nothing but generic words and fillers ("我要办个证", "那个东西怎么弄"): no service is named."""
