@@ -88,7 +88,23 @@ def write_table(path: Path, items: Iterable[tuple[str, int]], meta: int = 0) -> 
         fh.write(body)
 
 
-class StringTable:
+class _Lookup:
+    """`in` and `[]` for a string → int table that has `get` (jieba's FREQ is used as such a mapping)."""
+
+    def get(self, key: str, default: int | None = None) -> int | None:
+        raise NotImplementedError
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
+
+    def __getitem__(self, key: str) -> int:
+        value = self.get(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+
+class StringTable(_Lookup):
     """Mapping-like view of a table file: `get`, `in`, `[]`, `len`, and `key_at(i)` in the written order."""
 
     __slots__ = ("_mask", "_mm", "_n", "_offsets", "_slots", "_values", "meta")
@@ -134,15 +150,6 @@ class StringTable:
             i = (i + 1) & mask
         return default
 
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self.get(key) is not None
-
-    def __getitem__(self, key: str) -> int:
-        value = self.get(key)
-        if value is None:
-            raise KeyError(key)
-        return value
-
     def __len__(self) -> int:
         return self._n
 
@@ -178,7 +185,7 @@ class KeyList(Sequence[str]):
         return self._table.key_at(i)
 
 
-class OverlayTable:
+class OverlayTable(_Lookup):
     """A table plus a small in-memory dict for words added at run time (jieba's `add_word`)."""
 
     __slots__ = ("_extra", "_last", "_table")
@@ -197,15 +204,6 @@ class OverlayTable:
         found = self._table.get(key) if value is _ABSENT else value
         self._last = (key, found)  # type: ignore[assignment]
         return default if found is None else found  # type: ignore[return-value]
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self.get(key) is not None
-
-    def __getitem__(self, key: str) -> int:
-        value = self.get(key)
-        if value is None:
-            raise KeyError(key)
-        return value
 
     def __setitem__(self, key: str, value: int) -> None:
         self._extra[key] = value
