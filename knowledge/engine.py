@@ -11,9 +11,10 @@ from typing import Any
 from knowledge.answer import compose
 from knowledge.aspects import AspectDetector
 from knowledge.cache import default_cache_dir
+from knowledge.documents import item_doc, oos_doc
 from knowledge.encoders import Encoder, make_encoder
 from knowledge.english import EnglishTerms, is_english
-from knowledge.index import Candidate, Ranking, SearchIndex, Weights, item_doc, oos_doc
+from knowledge.index import Candidate, Ranking, SearchIndex, Weights
 from knowledge.kb_cache import load_base
 from knowledge.loader import KnowledgeBaseError, default_data_dir, load
 from knowledge.normalize import InvalidQuery, check_query

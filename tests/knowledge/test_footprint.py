@@ -17,8 +17,9 @@ import pytest
 import yaml
 
 from knowledge.bm25 import Bm25Table
+from knowledge.documents import Doc
 from knowledge.engine import KnowledgeEngine
-from knowledge.index import Doc, SearchIndex
+from knowledge.index import SearchIndex
 from knowledge.loader import default_data_dir
 from knowledge.pinyin_cache import DICTIONARIES, data_files
 from knowledge.strtable import OverlayTable, build_table, open_table
