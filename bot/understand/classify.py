@@ -46,8 +46,6 @@ class Understander:
                  runner: FlowRunner | None = None, answer_cache: int = 2048) -> None:
         self.engine = engine
         self.rules = rules
-        self.commands = rules.commands
-        self.social = rules.social
         self.followups = followups
         self.runner = runner
         self._cache_size = answer_cache
@@ -72,7 +70,7 @@ class Understander:
     def _flow_input(self, fs: FlowState, text: str, lang: str) -> Understanding | None:
         assert self.runner is not None
         trial: FlowState = copy.deepcopy(fs)
-        rest = self.commands.correction(text)
+        rest = self.rules.commands.correction(text)
         out = self.runner.correct(trial, rest, lang) if rest else None
         if out is None:
             out = self.runner.handle_text(trial, text, lang)
@@ -83,7 +81,7 @@ class Understander:
         return Understanding(TurnKind.FLOW_INPUT, text=text, flow_state=trial, flow_out=out)
 
     def _question(self, text: str, state: State, fs: FlowState | None) -> Understanding:
-        query = self.social.strip_social(text) or text
+        query = self.rules.social.strip_social(text) or text
         normalized = normalize(query)
         english = detect(text) == "en"
         aspect = self.followups.english_aspect(query) if english else self.followups.aspect_followup(normalized)
